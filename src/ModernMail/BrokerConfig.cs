@@ -1,0 +1,43 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Logging;
+using ModernMail.Smtp;
+
+namespace ModernMail;
+
+/// <summary>Configures a <see cref="MailBroker"/>: who we say we are, how we sign, and how we reach mail exchangers.</summary>
+public sealed class BrokerConfig
+{
+    /// <summary>The host name we announce in EHLO and use for Message-ID; should have an A record and match the sending IP's PTR.</summary>
+    public string HostName { get; set; } = "localhost";
+
+    /// <summary>A single DKIM signature to add to every message (the seed's API); see <see cref="DkimSignatures"/> for several.</summary>
+    public DkimConfig? DkimConfig { get; set; }
+
+    /// <summary>Additional DKIM signatures (for example Ed25519 plus RSA), applied after <see cref="DkimConfig"/>.</summary>
+    public IList<DkimConfig> DkimSignatures { get; } = new List<DkimConfig>();
+
+    /// <summary>DNS servers as "address" or "address:port"; empty means the system's resolvers.</summary>
+    public IList<string> DnsServers { get; } = new List<string>();
+
+    /// <summary>The TCP port of mail exchangers (RFC 5321: 25).</summary>
+    public int SmtpPort { get; set; } = 25;
+
+    /// <summary>Whether STARTTLS is used when offered, required, or never attempted.</summary>
+    public TlsPolicy Tls { get; set; } = TlsPolicy.Opportunistic;
+
+    /// <summary>Static routes that skip MX lookup: a recipient domain (or "*" for every domain) to "host[:port]".</summary>
+    public IDictionary<string, string> Routes { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Per-stage SMTP timeouts; defaults follow RFC 5321 §4.5.3.2.</summary>
+    public SmtpTimeouts Timeouts { get; set; } = new();
+
+    /// <summary>How many recipient domains are delivered in parallel by one send.</summary>
+    public int MaxParallelDomains { get; set; } = 4;
+
+    /// <summary>The clock used for Date headers, DKIM timestamps and timeouts.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where delivery outcomes (Information) and SMTP transcripts (Debug) are logged.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+}

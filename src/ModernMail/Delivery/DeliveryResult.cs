@@ -1,0 +1,50 @@
+using System;
+using System.Net.Mail;
+using ModernMail.Smtp;
+
+namespace ModernMail.Delivery;
+
+/// <summary>What happened to one recipient of one message.</summary>
+public sealed class DeliveryResult
+{
+    /// <summary>Creates a result.</summary>
+    public DeliveryResult(MailAddress recipient, bool delivered, bool isTransient)
+    {
+        Recipient = recipient;
+        Delivered = delivered;
+        IsTransient = isTransient;
+    }
+
+    /// <summary>The recipient this result belongs to.</summary>
+    public MailAddress Recipient { get; }
+
+    /// <summary>True when the server accepted the message for this recipient (250 after DATA).</summary>
+    public bool Delivered { get; }
+
+    /// <summary>True when trying again later may succeed (4xx, timeouts, connection and DNS failures); false for permanent failures.</summary>
+    public bool IsTransient { get; }
+
+    /// <summary>The mail exchanger that gave the final answer, if one was reached.</summary>
+    public string? MxHost { get; init; }
+
+    /// <summary>True when the message (or the attempt) went over TLS.</summary>
+    public bool UsedTls { get; init; }
+
+    /// <summary>The negotiated TLS protocol, e.g. "Tls13".</summary>
+    public string? TlsProtocol { get; init; }
+
+    /// <summary>The negotiated TLS cipher suite.</summary>
+    public string? TlsCipher { get; init; }
+
+    /// <summary>True when the server's certificate validated against the system's trust store and the host name.</summary>
+    public bool CertificateValid { get; init; }
+
+    /// <summary>The server reply that decided this recipient's fate, if there was one.</summary>
+    public SmtpReply? Reply { get; init; }
+
+    /// <summary>The exception behind a failure without a decisive reply (timeouts, DNS, protocol errors).</summary>
+    public Exception? Exception { get; init; }
+
+    /// <summary>A one-line human reason for a failure, or the server's acceptance text.</summary>
+    public string? Detail { get; init; }
+}

@@ -1,0 +1,14 @@
+namespace ModernMail;
+
+/// <summary>How the SMTP client treats STARTTLS.</summary>
+public enum TlsPolicy
+{
+    /// <summary>Use STARTTLS when the server offers it; fall back to clear text if it is absent or its handshake fails.</summary>
+    Opportunistic,
+
+    /// <summary>Never send a message in clear text: recipients of servers without working STARTTLS fail.</summary>
+    Required,
+
+    /// <summary>Never attempt STARTTLS.</summary>
+    Disabled,
+}
