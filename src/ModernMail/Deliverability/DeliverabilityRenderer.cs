@@ -20,12 +20,12 @@ public static class DeliverabilityRenderer
             text.Append(CultureInfo.InvariantCulture, $"{StatusText(check.Status),-4}  {check.Area,-8} {check.Summary}\n");
             if (check.Record is not null)
             {
-                text.Append(CultureInfo.InvariantCulture, $"{"",-14}record: {check.Record}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{"",-15}record: {check.Record}\n");
             }
 
             if (check.Fix is not null && check.Status != CheckStatus.Pass)
             {
-                text.Append(CultureInfo.InvariantCulture, $"{"",-14}fix: {check.Fix}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{"",-15}fix: {check.Fix}\n");
             }
         }
 

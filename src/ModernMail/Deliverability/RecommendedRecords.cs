@@ -17,6 +17,18 @@ public static class RecommendedRecords
     /// <summary>The DMARC record to start with: monitoring only, aggregate reports to dmarc-reports@domain.</summary>
     public static string DmarcRecord(string domain) => $"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain.TrimEnd('.')}";
 
+    /// <summary>The DKIM key record for a PEM private key: "v=DKIM1; k=rsa; p=&lt;SubjectPublicKeyInfo&gt;" or "k=ed25519; p=&lt;raw key&gt;" (RFC 8463).</summary>
+    /// <returns>The record, or null when <paramref name="privateKeyPem"/> is null or not a key we can read.</returns>
+    public static string? DkimRecordFromPrivateKey(string? privateKeyPem)
+    {
+        if (privateKeyPem is null || !DkimPrivateKey.TryGetPublicKey(privateKeyPem, out var keyType, out var publicKey, out _))
+        {
+            return null;
+        }
+
+        return $"v=DKIM1; k={keyType}; p={Convert.ToBase64String(publicKey)}";
+    }
+
     /// <summary>Lists the records to publish for <paramref name="setup"/>, in the order to publish them.</summary>
     public static IReadOnlyList<RecommendedRecord> Create(DeliverabilitySetup setup)
     {
@@ -34,7 +46,7 @@ public static class RecommendedRecords
         if (setup.DkimSelector is { Length: > 0 } selector)
         {
             records.Add(new($"{selector}._domainkey.{setup.EffectiveDkimDomain}", "TXT",
-                setup.DkimRecord ?? "v=DKIM1; k=rsa; p=<base64 public key>",
+                setup.DkimRecord ?? DkimRecordFromPrivateKey(setup.DkimPrivateKeyPem) ?? "v=DKIM1; k=rsa; p=<base64 public key>",
                 "DKIM: the public key receivers use to verify signatures made with this selector.", "domain DNS"));
         }
 

@@ -62,4 +62,19 @@ public sealed class RecommendedRecordsTests
         Assert.Equal(records.Count, json.RootElement.GetArrayLength());
         Assert.Equal("v=spf1 ip4:192.0.2.1 -all", json.RootElement[0].GetProperty("value").GetString());
     }
+
+    [Fact]
+    public void Create_PrivateKeyWithoutRecord_DerivesTheDkimRecord()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var setup = new DeliverabilitySetup
+        {
+            Domain = "example.org", Address = IPAddress.Parse("192.0.2.1"), HeloName = "mail.example.org",
+            DkimSelector = "s1", DkimPrivateKeyPem = key.ExportPkcs8PrivateKeyPem(),
+        };
+
+        var dkim = RecommendedRecords.Create(setup).Single(r => r.Name == "s1._domainkey.example.org");
+
+        Assert.Equal("v=DKIM1; k=rsa; p=" + Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), dkim.Value);
+    }
 }

@@ -8,6 +8,25 @@ namespace ModernMail.Deliverability.Internal;
 /// <summary>Derives the public key material (RSA modulus, raw Ed25519 key) from a PEM private key, to compare with a published record.</summary>
 internal static class DkimPrivateKey
 {
+    /// <summary>The p= bytes for the key: SubjectPublicKeyInfo for RSA, the raw 32 bytes for Ed25519.</summary>
+    public static bool TryGetPublicKey(
+        string pem, [NotNullWhen(true)] out string? keyType, [NotNullWhen(true)] out byte[]? publicKey, [NotNullWhen(false)] out string? error)
+    {
+        if (!TryGetPublicMaterial(pem, out keyType, out publicKey, out error))
+        {
+            return false;
+        }
+
+        if (keyType == "rsa")
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportFromPem(pem);
+            publicKey = rsa.ExportSubjectPublicKeyInfo();
+        }
+
+        return true;
+    }
+
     public static bool TryGetPublicMaterial(
         string pem, [NotNullWhen(true)] out string? keyType, [NotNullWhen(true)] out byte[]? material, [NotNullWhen(false)] out string? error)
     {
