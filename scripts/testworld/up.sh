@@ -142,6 +142,7 @@ txt-record=sender.test,"v=spf1 ip4:127.0.0.0/8 -all"
 txt-record=_dmarc.sender.test,"v=DMARC1; p=reject; rua=mailto:dmarc@sender.test"
 txt-record=rsa2048._domainkey.sender.test,$(quote_txt "v=DKIM1; k=rsa; p=$rsa_p")
 txt-record=ed25519._domainkey.sender.test,$(quote_txt "v=DKIM1; k=ed25519; p=$ed_p")
+$(cat "$here"/zones/*.conf 2>/dev/null)
 EOF
 if [[ $dns_changed -eq 1 ]] || ! pid_alive "$run/dnsmasq.pid"; then
   stop_pidfile "$run/dnsmasq.pid"

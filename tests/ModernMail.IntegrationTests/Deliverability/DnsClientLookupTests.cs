@@ -6,8 +6,12 @@ using Xunit;
 namespace ModernMail.IntegrationTests.Deliverability;
 
 /// <summary>DnsClientLookup's outcomes against the world's dnsmasq, and SPF evaluated over real DNS.</summary>
-public sealed class DnsClientLookupTests
+public sealed class DnsClientLookupTests : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => new(WorldDns.EnsureDoctorZonesAsync(TestContext.Current.CancellationToken));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     private static readonly DnsClientLookup s_dns = new([WorldDns.Server], TimeSpan.FromSeconds(2));
 
     [Fact]

@@ -12,8 +12,10 @@ public sealed class DoctorWorldTests
 
     private static DnsClientLookup Dns() => new([WorldDns.Server], TimeSpan.FromSeconds(2));
 
-    private static Task<DoctorReport> RunAsync(string domain, string? selector = "sel", IPAddress? address = null, string helo = "mx.a.test", string? privateKeyPem = null) =>
-        new DeliverabilityDoctor(Dns()).CheckAsync(new DeliverabilitySetup
+    private static async Task<DoctorReport> RunAsync(string domain, string? selector = "sel", IPAddress? address = null, string helo = "mx.a.test", string? privateKeyPem = null)
+    {
+        await WorldDns.EnsureDoctorZonesAsync(TestContext.Current.CancellationToken);
+        return await new DeliverabilityDoctor(Dns()).CheckAsync(new DeliverabilitySetup
         {
             Domain = domain,
             Address = address ?? s_loopback,
@@ -21,6 +23,7 @@ public sealed class DoctorWorldTests
             DkimSelector = selector,
             DkimPrivateKeyPem = privateKeyPem,
         }, TestContext.Current.CancellationToken);
+    }
 
     private static DoctorCheck Single(DoctorReport report, string area, CheckStatus status) =>
         Assert.Single(report.Checks, c => c.Area == area && c.Status == status);
@@ -40,6 +43,24 @@ public sealed class DoctorWorldTests
         Assert.Contains("p=reject", report.Checks.First(c => c.Area == "DMARC").Summary);
         Assert.Contains("127.0.0.1 -> mx.a.test -> 127.0.0.1", Single(report, "PTR", CheckStatus.Pass).Summary);
         Assert.Contains("MX 10 mx.a.test", Single(report, "MX", CheckStatus.Pass).Summary);
+    }
+
+    [Theory]
+    [InlineData("rsa2048", "2048-bit RSA key")]
+    [InlineData("ed25519", "Ed25519 key")]
+    public async Task Doctor_WorldSenderDomain_KeysMatchTheCommittedPrivateKeys(string selector, string keyText)
+    {
+        var pem = await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(WorldDns.GetFile("dr-good.pem"))!, "..", "..", "testdata", "dkim", selector + ".pem"),
+            TestContext.Current.CancellationToken);
+
+        var report = await RunAsync("sender.test", selector, privateKeyPem: pem);
+
+        Assert.True(report.IsOk, DeliverabilityRenderer.RenderText(report));
+        Assert.Contains(report.Checks, c => c.Area == "DKIM" && c.Status == CheckStatus.Pass && c.Summary.StartsWith(keyText));
+        Assert.Contains(report.Checks, c => c.Area == "DKIM" && c.Status == CheckStatus.Pass && c.Summary.Contains("matches the private key"));
+        // sender.test publishes neither MTA-STS nor TLS-RPT: noticed, but only a warning.
+        Assert.Equal("no MTA-STS record at _mta-sts.sender.test (optional)", Single(report, "MTA-STS", CheckStatus.Warn).Summary);
+        Assert.Equal(CheckStatus.Warn, Assert.Single(report.Checks, c => c.Area == "TLS-RPT").Status);
     }
 
     [Fact]
