@@ -41,14 +41,16 @@ public sealed class DnsClientLookup : IDnsLookup
     public static IPEndPoint ParseServer(string server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        if (IPAddress.TryParse(server, out var bare))
+        // "[v6]:port" and "v4:port" carry a port; IPAddress.TryParse would accept "[::1]:5353" and drop it.
+        var hasPort = server.StartsWith('[') || server.Count(c => c == ':') == 1;
+        if (!hasPort && IPAddress.TryParse(server, out var bare))
         {
             return new IPEndPoint(bare, 53);
         }
 
-        if (IPEndPoint.TryParse(server, out var endPoint) && endPoint.Port != 0)
+        if (hasPort && IPEndPoint.TryParse(server, out var endPoint) && (endPoint.Port != 0 || server.EndsWith(']')))
         {
-            return endPoint;
+            return endPoint.Port == 0 ? new IPEndPoint(endPoint.Address, 53) : endPoint;
         }
 
         throw new FormatException($"DNS server \"{server}\" is not an IP address with an optional :port.");

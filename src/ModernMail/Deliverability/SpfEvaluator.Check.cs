@@ -156,110 +156,110 @@ public sealed partial class SpfEvaluator
                 return InNetwork(state.Address, directive.Network!, directive.Mechanism == SpfMechanism.Ip4 ? directive.Prefix4 : directive.Prefix6); // parser sets Network for ip4/ip6
 
             case SpfMechanism.Include:
-            {
-                var target = await TargetAsync(state, domain, directive, cancellationToken).ConfigureAwait(false);
-                if (target is null)
                 {
-                    throw new SpfPermanentException($"\"{directive.Text}\" names an invalid domain");
-                }
+                    var target = await TargetAsync(state, domain, directive, cancellationToken).ConfigureAwait(false);
+                    if (target is null)
+                    {
+                        throw new SpfPermanentException($"\"{directive.Text}\" names an invalid domain");
+                    }
 
-                // §5.2: pass matches; fail, softfail and neutral do not; temperror propagates; permerror and none are permerror.
-                var inner = await CheckAsync(state, target, isTop: false, cancellationToken).ConfigureAwait(false);
-                return inner.Result switch
-                {
-                    SpfResult.Pass => true,
-                    SpfResult.Fail or SpfResult.SoftFail or SpfResult.Neutral => false,
-                    SpfResult.TempError => throw new SpfTemporaryException($"include:{target}: {inner.Reason}"),
-                    _ => throw new SpfPermanentException($"include:{target}: {inner.Reason}"),
-                };
-            }
+                    // §5.2: pass matches; fail, softfail and neutral do not; temperror propagates; permerror and none are permerror.
+                    var inner = await CheckAsync(state, target, isTop: false, cancellationToken).ConfigureAwait(false);
+                    return inner.Result switch
+                    {
+                        SpfResult.Pass => true,
+                        SpfResult.Fail or SpfResult.SoftFail or SpfResult.Neutral => false,
+                        SpfResult.TempError => throw new SpfTemporaryException($"include:{target}: {inner.Reason}"),
+                        _ => throw new SpfPermanentException($"include:{target}: {inner.Reason}"),
+                    };
+                }
 
             case SpfMechanism.A:
-            {
-                var target = await TargetAsync(state, domain, directive, cancellationToken).ConfigureAwait(false);
-                if (target is null)
                 {
-                    CountVoid(state, directive.Text);
-                    return false;
-                }
-
-                foreach (var ip in await AddressesAsync(state, target, countVoid: true, cancellationToken).ConfigureAwait(false))
-                {
-                    if (InNetwork(state.Address, ip, state.IsIPv6 ? directive.Prefix6 : directive.Prefix4))
+                    var target = await TargetAsync(state, domain, directive, cancellationToken).ConfigureAwait(false);
+                    if (target is null)
                     {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
-
-            case SpfMechanism.Mx:
-            {
-                var target = await TargetAsync(state, domain, directive, cancellationToken).ConfigureAwait(false);
-                if (target is null)
-                {
-                    CountVoid(state, directive.Text);
-                    return false;
-                }
-
-                var mx = Accept(state, target, "MX", await _dns.QueryMxAsync(target, cancellationToken).ConfigureAwait(false));
-                if (mx.Count > MaxNamesPerMechanism)
-                {
-                    throw new SpfPermanentException($"\"{directive.Text}\": {target} has {mx.Count} MX records, more than {MaxNamesPerMechanism}");
-                }
-
-                foreach (var exchange in mx)
-                {
-                    if (exchange.Exchange.Length == 0)
-                    {
-                        continue;
+                        CountVoid(state, directive.Text);
+                        return false;
                     }
 
-                    foreach (var ip in await AddressesAsync(state, exchange.Exchange, countVoid: false, cancellationToken).ConfigureAwait(false))
+                    foreach (var ip in await AddressesAsync(state, target, countVoid: true, cancellationToken).ConfigureAwait(false))
                     {
                         if (InNetwork(state.Address, ip, state.IsIPv6 ? directive.Prefix6 : directive.Prefix4))
                         {
                             return true;
                         }
                     }
+
+                    return false;
                 }
 
-                return false;
-            }
+            case SpfMechanism.Mx:
+                {
+                    var target = await TargetAsync(state, domain, directive, cancellationToken).ConfigureAwait(false);
+                    if (target is null)
+                    {
+                        CountVoid(state, directive.Text);
+                        return false;
+                    }
+
+                    var mx = Accept(state, target, "MX", await _dns.QueryMxAsync(target, cancellationToken).ConfigureAwait(false));
+                    if (mx.Count > MaxNamesPerMechanism)
+                    {
+                        throw new SpfPermanentException($"\"{directive.Text}\": {target} has {mx.Count} MX records, more than {MaxNamesPerMechanism}");
+                    }
+
+                    foreach (var exchange in mx)
+                    {
+                        if (exchange.Exchange.Length == 0)
+                        {
+                            continue;
+                        }
+
+                        foreach (var ip in await AddressesAsync(state, exchange.Exchange, countVoid: false, cancellationToken).ConfigureAwait(false))
+                        {
+                            if (InNetwork(state.Address, ip, state.IsIPv6 ? directive.Prefix6 : directive.Prefix4))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+
+                    return false;
+                }
 
             case SpfMechanism.Ptr:
-            {
-                var target = await TargetAsync(state, domain, directive, cancellationToken).ConfigureAwait(false);
-                if (target is null)
                 {
+                    var target = await TargetAsync(state, domain, directive, cancellationToken).ConfigureAwait(false);
+                    if (target is null)
+                    {
+                        return false;
+                    }
+
+                    foreach (var name in await ValidatedNamesAsync(state, countVoid: true, cancellationToken).ConfigureAwait(false))
+                    {
+                        if (IsSubdomainOrSame(name, target))
+                        {
+                            return true;
+                        }
+                    }
+
                     return false;
                 }
-
-                foreach (var name in await ValidatedNamesAsync(state, countVoid: true, cancellationToken).ConfigureAwait(false))
-                {
-                    if (IsSubdomainOrSame(name, target))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
 
             default: // exists
-            {
-                var target = await TargetAsync(state, domain, directive, cancellationToken).ConfigureAwait(false);
-                if (target is null)
                 {
-                    CountVoid(state, directive.Text);
-                    return false;
-                }
+                    var target = await TargetAsync(state, domain, directive, cancellationToken).ConfigureAwait(false);
+                    if (target is null)
+                    {
+                        CountVoid(state, directive.Text);
+                        return false;
+                    }
 
-                // §5.7: always an A query, whatever the client's address family.
-                var a = Accept(state, target, "A", await _dns.QueryAAsync(target, cancellationToken).ConfigureAwait(false));
-                return a.Count > 0;
-            }
+                    // §5.7: always an A query, whatever the client's address family.
+                    var a = Accept(state, target, "A", await _dns.QueryAAsync(target, cancellationToken).ConfigureAwait(false));
+                    return a.Count > 0;
+                }
         }
     }
 

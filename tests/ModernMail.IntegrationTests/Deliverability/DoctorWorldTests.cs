@@ -144,7 +144,10 @@ public sealed class DoctorWorldTests
 
         var report = await doctor.CheckAsync(new DeliverabilitySetup
         {
-            Domain = "dr-good.test", Address = s_loopback, HeloName = "mx.a.test", DkimSelector = "dr2048",
+            Domain = "dr-good.test",
+            Address = s_loopback,
+            HeloName = "mx.a.test",
+            DkimSelector = "dr2048",
         }, TestContext.Current.CancellationToken);
 
         Assert.False(report.IsOk);

@@ -173,8 +173,11 @@ public sealed class DeliverabilityDoctorTests
         dns.AddMx("bounce.good.example", 10, DoctorZone.Helo);
         var setup = new DeliverabilitySetup
         {
-            Domain = DoctorZone.Domain, Address = DoctorZone.Address, HeloName = DoctorZone.Helo,
-            DkimSelector = "sel", MailFromDomain = "bounce.good.example",
+            Domain = DoctorZone.Domain,
+            Address = DoctorZone.Address,
+            HeloName = DoctorZone.Helo,
+            DkimSelector = "sel",
+            MailFromDomain = "bounce.good.example",
         };
 
         var report = await new DeliverabilityDoctor(dns).CheckAsync(setup, TestContext.Current.CancellationToken);

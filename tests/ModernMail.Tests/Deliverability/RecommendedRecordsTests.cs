@@ -9,8 +9,11 @@ public sealed class RecommendedRecordsTests
 {
     private static DeliverabilitySetup Setup(string address, string? dkim = null) => new()
     {
-        Domain = "example.org", Address = IPAddress.Parse(address), HeloName = "mail.example.org",
-        DkimSelector = dkim is null ? null : "s1", DkimRecord = dkim,
+        Domain = "example.org",
+        Address = IPAddress.Parse(address),
+        HeloName = "mail.example.org",
+        DkimSelector = dkim is null ? null : "s1",
+        DkimRecord = dkim,
     };
 
     [Fact]
@@ -69,8 +72,11 @@ public sealed class RecommendedRecordsTests
         using var key = System.Security.Cryptography.RSA.Create(2048);
         var setup = new DeliverabilitySetup
         {
-            Domain = "example.org", Address = IPAddress.Parse("192.0.2.1"), HeloName = "mail.example.org",
-            DkimSelector = "s1", DkimPrivateKeyPem = key.ExportPkcs8PrivateKeyPem(),
+            Domain = "example.org",
+            Address = IPAddress.Parse("192.0.2.1"),
+            HeloName = "mail.example.org",
+            DkimSelector = "s1",
+            DkimPrivateKeyPem = key.ExportPkcs8PrivateKeyPem(),
         };
 
         var dkim = RecommendedRecords.Create(setup).Single(r => r.Name == "s1._domainkey.example.org");
