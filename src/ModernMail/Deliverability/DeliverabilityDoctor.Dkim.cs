@@ -79,6 +79,14 @@ public sealed partial class DeliverabilityDoctor
             usable = false;
         }
 
+        if (key.HashAlgorithms is { } hashes && !hashes.Split(':').Any(h => h.Trim() == "sha256"))
+        {
+            // RFC 6376 §3.6.1 h=: verifiers reject signatures whose hash is not listed; rsa-sha256 and ed25519-sha256 both need sha256.
+            checks.Add(new DoctorCheck(DkimArea, CheckStatus.Fail, $"h={hashes} does not allow sha256, so signatures made with this key fail to verify",
+                "drop h= or set h=sha256", text));
+            usable = false;
+        }
+
         if (setup.DkimRecord is not null)
         {
             if (!DkimKeyRecord.TryParse(setup.DkimRecord, out var expected, out var expectedError))

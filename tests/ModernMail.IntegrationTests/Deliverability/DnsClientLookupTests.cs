@@ -46,6 +46,20 @@ public sealed class DnsClientLookupTests : IAsyncLifetime
         Assert.Equal([IPAddress.Loopback], (await s_dns.QueryAAsync("mx.a.test", ct)).Records);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:5300")] // dnsmasq answers REFUSED outside its zones
+    [InlineData("127.0.0.1:5301")] // unbound answers SERVFAIL: it forwards only test.
+    public async Task Query_NameOutsideTheWorld_IsServerFailure(string server)
+    {
+        var dns = new DnsClientLookup([server], TimeSpan.FromSeconds(2), retries: 0);
+
+        var result = await dns.QueryTxtAsync("outside.example", TestContext.Current.CancellationToken);
+
+        Assert.Equal(DnsOutcome.ServerFailure, result.Outcome);
+        Assert.True(result.IsError);
+        Assert.False(result.IsMissing);
+    }
+
     [Fact]
     public async Task Query_SilentServer_IsTimeout()
     {

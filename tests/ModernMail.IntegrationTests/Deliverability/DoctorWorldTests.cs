@@ -159,4 +159,27 @@ public sealed class DoctorWorldTests
 
         Assert.Contains("could not check: DNS timeout looking up TXT _dmarc.dr-good.test", DeliverabilityRenderer.RenderText(report));
     }
+
+    [Fact]
+    public async Task Doctor_ResolverAnswersServFail_ReportsServerFailureNotMissing()
+    {
+        var doctor = new DeliverabilityDoctor(new DnsClientLookup(["127.0.0.1:5301"], TimeSpan.FromSeconds(2), retries: 0));
+
+        var report = await doctor.CheckAsync(new DeliverabilitySetup
+        {
+            Domain = "outside.example",
+            Address = IPAddress.Parse("192.0.2.1"),
+            HeloName = "mail.outside.example",
+            DkimSelector = "s1",
+        }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            "could not check: DNS server failure (SERVFAIL) looking up TXT _dmarc.outside.example",
+            Assert.Single(report.Checks, c => c.Area == "DMARC").Summary);
+        Assert.All(report.Checks.Where(c => c.Area != "PTR"), c => Assert.StartsWith("could not check: DNS server failure", c.Summary));
+        // unbound does answer for the documentation range's reverse zone (RFC 6303 local zone): NXDOMAIN is a missing PTR.
+        Assert.Equal("192.0.2.1 has no PTR record (the name does not exist (NXDOMAIN)); many receivers reject such mail",
+            Assert.Single(report.Checks, c => c.Area == "PTR").Summary);
+        Assert.False(report.IsOk);
+    }
 }

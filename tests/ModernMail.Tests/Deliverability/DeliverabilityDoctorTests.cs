@@ -114,6 +114,14 @@ public sealed class DeliverabilityDoctorTests
     }
 
     [Fact]
+    public async Task Check_DkimHashTagWithoutSha256_Fails()
+    {
+        var report = await RunAsync(new DoctorZone { Dkim = "v=DKIM1; h=sha1; " + DoctorZone.DkimRecordFor(DoctorZone.Key)[9..] });
+
+        Assert.Contains("h=sha1 does not allow sha256", Single(report, "DKIM", CheckStatus.Fail).Summary);
+    }
+
+    [Fact]
     public async Task Check_DkimKeyOfAnotherPrivateKey_Fails()
     {
         using var other = RSA.Create(2048);

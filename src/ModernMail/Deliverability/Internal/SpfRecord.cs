@@ -181,7 +181,7 @@ internal sealed class SpfRecord
 
             case SpfMechanism.Include or SpfMechanism.Exists:
                 // include = "include" ":" domain-spec ; exists = "exists" ":" domain-spec
-                if (!rest.StartsWith(':') || !SpfMacro.IsValidDomainSpec(rest[1..], out var why))
+                if (!rest.StartsWith(':') || !SpfMacro.IsValidDomainSpec(rest[1..], out _))
                 {
                     error = $"\"{term}\": {(rest.StartsWith(':') ? WhyDomain(rest[1..]) : "a domain is required after ':'")}";
                     return false;
