@@ -12,6 +12,8 @@ started=$SECONDS
 step() { echo "==> [$((SECONDS - started))s] $*"; }
 die() { echo "test.sh: $*" >&2; echo "tests: 0 passed, 1 failed"; exit 1; }
 
+command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is not on PATH"
+
 if [[ ${SKIP_WORLD:-0} != 1 ]]; then
   step "install test world packages"
   scripts/testworld/install.sh || die "scripts/testworld/install.sh failed"
@@ -22,7 +24,8 @@ fi
 step "build (Release)"
 dotnet build ModernMail.slnx -c Release -nologo -clp:ErrorsOnly || die "build failed"
 
-results=$(mktemp -d /tmp/modernmail-tests.XXXXXX)
+results=$PWD/TestResults
+rm -rf "$results"
 status=0
 for project in tests/ModernMail.Tests tests/ModernMail.IntegrationTests; do
   name=$(basename "$project")
