@@ -9,7 +9,7 @@ run=$W/run
 stop_pidfile() {
   local pidfile=$1 pid i
   [[ -s $pidfile ]] || return 0
-  pid=$(cat "$pidfile")
+  pid=$(tr -dc 0-9 <"$pidfile")
   if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]]; then
     kill "$pid" 2>/dev/null
     for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

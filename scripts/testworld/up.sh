@@ -49,7 +49,12 @@ install_file() {
 }
 
 # pid_alive PIDFILE NAME: the pid file names a live process called NAME (not a reused pid).
-pid_alive() { [[ -s $1 ]] && [[ $(cat "/proc/$(cat "$1")/comm" 2>/dev/null) == "$2" ]]; }
+pid_alive() {
+  local pid
+  [[ -s $1 ]] || return 1
+  pid=$(tr -dc 0-9 <"$1")
+  [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]]
+}
 
 # listening PORT: something listens on TCP 127.0.0.1:PORT
 listening() { ss -Hltn "sport = :$1" | grep -q .; }
@@ -69,7 +74,7 @@ wait_port() {
 stop_pidfile() {
   local pidfile=$1 pid i
   if pid_alive "$pidfile" "$2"; then
-    pid=$(cat "$pidfile")
+    pid=$(tr -dc 0-9 <"$pidfile")
     kill "$pid" 2>/dev/null || true
     for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
@@ -349,6 +354,15 @@ EOF
 touch "$W/postfix.log"
 mkdir -p "$W/postfix-queue" "$W/postfix-data"
 chown postfix "$W/postfix-data"
+# A master.pid left behind by a killed instance can name a reused pid: trust "status" only
+# when port 25 is open too.
+if postfix -c "$pfx" status >/dev/null 2>&1 && ! listening 25; then
+  log "stale postfix pid file; restarting"
+  if pid_alive "$W/postfix-queue/pid/master.pid" master; then
+    postfix -c "$pfx" stop >/dev/null 2>&1 || true
+  fi
+  rm -f "$W/postfix-queue/pid/master.pid"
+fi
 if postfix -c "$pfx" status >/dev/null 2>&1; then
   if [[ $pf_changed -eq 1 ]]; then
     log "reloading postfix"
