@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ModernMail.Deliverability;
+using ModernMail.IntegrationTests.World;
 using Xunit;
 
 namespace ModernMail.IntegrationTests.Deliverability;
@@ -31,7 +32,7 @@ public sealed class DnsClientLookupTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
 
-        Assert.Equal(DnsOutcome.NxDomain, (await s_dns.QueryAAsync("nosuch.test", ct)).Outcome);
+        Assert.Equal(DnsOutcome.NxDomain, (await s_dns.QueryAAsync(TestWorld.NoSuchDomain, ct)).Outcome);
         Assert.Equal(DnsOutcome.NoData, (await s_dns.QueryAAsync("dr-good.test", ct)).Outcome);
         Assert.Equal(DnsOutcome.NoData, (await s_dns.QueryTxtAsync("mx.a.test", ct)).Outcome);
     }
@@ -47,11 +48,11 @@ public sealed class DnsClientLookupTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("127.0.0.1:5300")] // dnsmasq answers REFUSED outside its zones
-    [InlineData("127.0.0.1:5301")] // unbound answers SERVFAIL: it forwards only test.
-    public async Task Query_NameOutsideTheWorld_IsServerFailure(string server)
+    [InlineData(false)] // dnsmasq answers REFUSED outside its zones
+    [InlineData(true)] // unbound answers SERVFAIL: it forwards only test.
+    public async Task Query_NameOutsideTheWorld_IsServerFailure(bool throughResolver)
     {
-        var dns = new DnsClientLookup([server], TimeSpan.FromSeconds(2), retries: 0);
+        var dns = new DnsClientLookup([throughResolver ? WorldDns.Resolver : WorldDns.Server], TimeSpan.FromSeconds(2), retries: 0);
 
         var result = await dns.QueryTxtAsync("outside.example", TestContext.Current.CancellationToken);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ModernMail.Deliverability;
+using ModernMail.IntegrationTests.World;
 using Xunit;
 
 namespace ModernMail.IntegrationTests.Deliverability;
@@ -50,10 +51,10 @@ public sealed class DoctorWorldTests
     [InlineData("ed25519", "Ed25519 key")]
     public async Task Doctor_WorldSenderDomain_KeysMatchTheCommittedPrivateKeys(string selector, string keyText)
     {
-        var pem = await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(WorldDns.GetFile("dr-good.pem"))!, "..", "..", "testdata", "dkim", selector + ".pem"),
-            TestContext.Current.CancellationToken);
+        var path = selector == TestWorld.RsaSelector ? TestWorld.RsaKeyPath : TestWorld.Ed25519KeyPath;
+        var pem = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
 
-        var report = await RunAsync("sender.test", selector, privateKeyPem: pem);
+        var report = await RunAsync(TestWorld.SenderDomain, selector, privateKeyPem: pem);
 
         Assert.True(report.IsOk, DeliverabilityRenderer.RenderText(report));
         Assert.Contains(report.Checks, c => c.Area == "DKIM" && c.Status == CheckStatus.Pass && c.Summary.StartsWith(keyText));
@@ -163,7 +164,7 @@ public sealed class DoctorWorldTests
     [Fact]
     public async Task Doctor_ResolverAnswersServFail_ReportsServerFailureNotMissing()
     {
-        var doctor = new DeliverabilityDoctor(new DnsClientLookup(["127.0.0.1:5301"], TimeSpan.FromSeconds(2), retries: 0));
+        var doctor = new DeliverabilityDoctor(new DnsClientLookup([WorldDns.Resolver], TimeSpan.FromSeconds(2), retries: 0));
 
         var report = await doctor.CheckAsync(new DeliverabilitySetup
         {
