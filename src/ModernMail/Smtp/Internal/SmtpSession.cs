@@ -59,6 +59,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     public string? TlsCipher => _tls?.NegotiatedCipherSuite.ToString();
 
+    /// <summary>Set when STARTTLS failed and this is the clear-text reconnection (opportunistic TLS).</summary>
+    public string? TlsFallbackReason { get; set; }
+
     /// <summary>True when the server certificate validated (chain and name).</summary>
     public bool CertificateValid { get; private set; }
 
