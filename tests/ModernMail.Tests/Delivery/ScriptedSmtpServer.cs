@@ -28,6 +28,9 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
         _accept = AcceptLoopAsync();
     }
 
+    /// <summary>Creates the throwaway certificate now, so key generation does not eat into a client's handshake timeout.</summary>
+    public static void WarmUpCertificate() => _ = s_certificate.Value;
+
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public List<string> Errors { get; } = [];

@@ -372,7 +372,10 @@ public class SmtpTransportFaultTests
             BODY
             S: 250 queued
             """);
-        var transport = new SmtpTransport(Config(server, TlsPolicy.Required));
+        ScriptedSmtpServer.WarmUpCertificate();
+        var config = Config(server, TlsPolicy.Required);
+        config.Timeouts.Command = TimeSpan.FromSeconds(25); // a TLS handshake on a loaded 2-core machine
+        var transport = new SmtpTransport(config);
 
         var result = Assert.Single(await DeliverAsync(transport, "x@a.test"));
 
