@@ -3,6 +3,7 @@ using System.Net.Mime;
 using System.Text;
 using MimeKit;
 using ModernMail.Delivery;
+using ModernMail.IntegrationTests.World;
 using Xunit;
 
 namespace ModernMail.IntegrationTests.Delivery;
@@ -12,16 +13,15 @@ public class MailBrokerWorldTests
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
 
-    public MailBrokerWorldTests() => DeliveryWorld.EnsureUp();
+    public MailBrokerWorldTests() => TestWorld.EnsureUp();
 
     private static BrokerConfig Config(bool sign = false)
     {
         var config = new BrokerConfig { HostName = "sender.test", SmtpPort = 25 };
-        config.DnsServers.Add(DeliveryWorld.Dns);
+        config.DnsServers.Add(TestWorld.DnsServer.ToString());
         if (sign)
         {
-            string pem = File.ReadAllText(Path.Combine(DeliveryWorld.RepoRoot, "tests", "testdata", "dkim", "rsa2048.pem"));
-            config.DkimConfig = DkimConfig.FromPem("sender.test", "rsa2048", pem);
+            config.DkimConfig = DkimConfig.FromPem(TestWorld.SenderDomain, TestWorld.RsaSelector, File.ReadAllText(TestWorld.RsaKeyPath));
         }
         return config;
     }
@@ -30,6 +30,14 @@ public class MailBrokerWorldTests
     {
         await using var broker = new MailBroker(config);
         return await broker.SendAsync(message, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Waits for the message, then checks no second copy follows.</summary>
+    private static async Task<IReadOnlyList<string>> ExactlyOneAsync(string address)
+    {
+        await TestWorld.WaitForMessagesAsync(address, 1, s_wait, TestContext.Current.CancellationToken);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        return TestWorld.GetMessages(address);
     }
 
     private static MailMessage Simple(params string[] to)
@@ -45,9 +53,9 @@ public class MailBrokerWorldTests
     [Fact]
     public async Task SeedSample_TwoDomainsAndBcc_OneSignedTlsCopyPerRecipient()
     {
-        string to = DeliveryWorld.Unique("to") + "@a.test";
-        string cc = DeliveryWorld.Unique("cc") + "@b.test";
-        string bcc = DeliveryWorld.Unique("bcc") + "@a.test";
+        string to = TestWorld.Unique("to", "a.test");
+        string cc = TestWorld.Unique("cc", "b.test");
+        string bcc = TestWorld.Unique("bcc", "a.test");
         byte[] attachmentBytes = new byte[150_000];
         new Random(5).NextBytes(attachmentBytes);
         using var msg = new MailMessage(new MailAddress("sender@sender.test", "Sénder Test"), new MailAddress(to, "To Person"))
@@ -80,7 +88,7 @@ public class MailBrokerWorldTests
         });
         foreach (string address in new[] { to, cc, bcc })
         {
-            string file = Assert.Single(await DeliveryWorld.WaitForMessagesAsync(address, 1, s_wait, TestContext.Current.CancellationToken));
+            string file = Assert.Single(await ExactlyOneAsync(address));
             var delivered = await MimeMessage.LoadAsync(file, TestContext.Current.CancellationToken);
             Assert.Equal("Seed sample: ünïcode subject", delivered.Subject);
             Assert.Equal("Sénder Test", delivered.From.Mailboxes.Single().Name);
@@ -108,9 +116,9 @@ public class MailBrokerWorldTests
     [Fact]
     public async Task RejectAndDefer_InSameDomain_DoNotStopTheOtherRecipient()
     {
-        string ok = DeliveryWorld.Unique("ok") + "@a.test";
-        string reject = DeliveryWorld.Unique("reject") + "@a.test";
-        string defer = DeliveryWorld.Unique("defer") + "@a.test";
+        string ok = TestWorld.Unique("ok", "a.test");
+        string reject = TestWorld.Unique("reject", "a.test");
+        string defer = TestWorld.Unique("defer", "a.test");
         using var msg = Simple(reject, ok, defer);
 
         var results = await SendAsync(Config(), msg);
@@ -122,9 +130,9 @@ public class MailBrokerWorldTests
         Assert.False(results[2].Delivered);
         Assert.True(results[2].IsTransient);
         Assert.Equal(450, results[2].Reply?.Code);
-        Assert.Single(await DeliveryWorld.WaitForMessagesAsync(ok, 1, s_wait, TestContext.Current.CancellationToken));
-        Assert.Empty(DeliveryWorld.Messages(reject));
-        Assert.Empty(DeliveryWorld.Messages(defer));
+        Assert.Single(await ExactlyOneAsync(ok));
+        Assert.Empty(TestWorld.GetMessages(reject));
+        Assert.Empty(TestWorld.GetMessages(defer));
     }
 
     [Fact]
@@ -156,20 +164,20 @@ public class MailBrokerWorldTests
     [Fact]
     public async Task ImplicitMx_IsDelivered()
     {
-        string address = DeliveryWorld.Unique("imp") + "@implicit.test";
+        string address = TestWorld.Unique("imp", "implicit.test");
         using var msg = Simple(address);
 
         var result = Assert.Single(await SendAsync(Config(), msg));
 
         Assert.True(result.Delivered, result.Detail);
         Assert.Equal("implicit.test", result.MxHost);
-        Assert.Single(await DeliveryWorld.WaitForMessagesAsync(address, 1, s_wait, TestContext.Current.CancellationToken));
+        Assert.Single(await ExactlyOneAsync(address));
     }
 
     [Fact]
     public async Task DeadFirstMx_IsDeliveredViaSecond()
     {
-        string address = DeliveryWorld.Unique("df") + "@deadfirst.test";
+        string address = TestWorld.Unique("df", "deadfirst.test");
         using var msg = Simple(address);
         var config = Config();
         config.Timeouts.Connect = TimeSpan.FromSeconds(5);
@@ -178,13 +186,13 @@ public class MailBrokerWorldTests
 
         Assert.True(result.Delivered, result.Detail);
         Assert.Equal("mx.a.test", result.MxHost);
-        Assert.Single(await DeliveryWorld.WaitForMessagesAsync(address, 1, s_wait, TestContext.Current.CancellationToken));
+        Assert.Single(await ExactlyOneAsync(address));
     }
 
     [Fact]
     public async Task ManyMessages_ConcurrentAndSequential_AllDeliveredOverPooledConnections()
     {
-        string[] addresses = Enumerable.Range(0, 6).Select(i => DeliveryWorld.Unique("pool" + i) + (i % 2 == 0 ? "@a.test" : "@b.test")).ToArray();
+        string[] addresses = Enumerable.Range(0, 6).Select(i => TestWorld.Unique("pool" + i, i % 2 == 0 ? TestWorld.DomainA : TestWorld.DomainB)).ToArray();
         await using var broker = new MailBroker(Config(sign: true));
 
         var first = await Task.WhenAll(addresses.Take(3).Select(a => broker.SendAsync(Simple(a), TestContext.Current.CancellationToken)));
@@ -197,7 +205,7 @@ public class MailBrokerWorldTests
         Assert.All(first.Concat(rest).SelectMany(r => r), r => Assert.True(r.Delivered, r.Detail));
         foreach (string address in addresses)
         {
-            Assert.Single(await DeliveryWorld.WaitForMessagesAsync(address, 1, s_wait, TestContext.Current.CancellationToken));
+            Assert.Single(await ExactlyOneAsync(address));
         }
     }
 }
