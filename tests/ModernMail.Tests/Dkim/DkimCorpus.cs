@@ -54,16 +54,16 @@ internal static class DkimCorpus
             yield return Path.GetRelativePath(tests, file);
         }
 
-        foreach (string name in Composed.Keys)
+        foreach (string name in s_composed.Keys)
         {
             yield return name;
         }
     }
 
     public static byte[] Load(string name) =>
-        Composed.TryGetValue(name, out Func<byte[]>? make) ? make() : File.ReadAllBytes(Path.Combine(RepositoryRoot, "tests", name));
+        s_composed.TryGetValue(name, out Func<byte[]>? make) ? make() : File.ReadAllBytes(Path.Combine(RepositoryRoot, "tests", name));
 
-    private static readonly Dictionary<string, Func<byte[]>> Composed = new()
+    private static readonly Dictionary<string, Func<byte[]>> s_composed = new()
     {
         ["mimekit:alternative-with-attachment"] = () => Write(AlternativeWithAttachment(50 * 1024)),
         ["mimekit:unicode-subject-8bit"] = () => Write(Unicode()),
