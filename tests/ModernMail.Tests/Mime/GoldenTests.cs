@@ -50,41 +50,41 @@ public class GoldenTests
                 return new MailMessage("alice@example.com", "bob@example.org", "Lunch?", "Hi Bob,\n\nLunch at noon?\n\nAlice\n");
 
             case "unicode-headers":
-            {
-                var msg = new MailMessage
                 {
-                    From = new MailAddress("jose@example.com", "José Ñandú"),
-                    Subject = "Grüße 😀 — a subject that is long enough to need folding across more than one line 日本語",
-                    Body = "Ünïcödé body with a very long line that has to be wrapped by quoted-printable soft line breaks, and emoji 🎉.\n",
-                    Priority = MailPriority.High,
-                };
-                msg.To.Add(new MailAddress("a@example.com", "Doe, John"));
-                msg.To.Add(new MailAddress("b@example.com", "Zoë \"Z\" Smith"));
-                msg.To.Add(new MailAddress("c@bücher.de"));
-                msg.CC.Add(new MailAddress("d@example.com", "Dr. Who"));
-                msg.Bcc.Add("hidden@example.com");
-                msg.ReplyToList.Add("replies@example.com");
-                msg.Headers.Add("X-Mailer", "ModernMail golden test");
-                msg.Headers.Add("List-Unsubscribe", "<mailto:unsubscribe@example.com?subject=unsubscribe>, <https://example.com/unsubscribe/0123456789abcdef>");
-                msg.Headers.Add("Bcc", "dropped@example.com");
-                return msg;
-            }
+                    var msg = new MailMessage
+                    {
+                        From = new MailAddress("jose@example.com", "José Ñandú"),
+                        Subject = "Grüße 😀 — a subject that is long enough to need folding across more than one line 日本語",
+                        Body = "Ünïcödé body with a very long line that has to be wrapped by quoted-printable soft line breaks, and emoji 🎉.\n",
+                        Priority = MailPriority.High,
+                    };
+                    msg.To.Add(new MailAddress("a@example.com", "Doe, John"));
+                    msg.To.Add(new MailAddress("b@example.com", "Zoë \"Z\" Smith"));
+                    msg.To.Add(new MailAddress("c@bücher.de"));
+                    msg.CC.Add(new MailAddress("d@example.com", "Dr. Who"));
+                    msg.Bcc.Add("hidden@example.com");
+                    msg.ReplyToList.Add("replies@example.com");
+                    msg.Headers.Add("X-Mailer", "ModernMail golden test");
+                    msg.Headers.Add("List-Unsubscribe", "<mailto:unsubscribe@example.com?subject=unsubscribe>, <https://example.com/unsubscribe/0123456789abcdef>");
+                    msg.Headers.Add("Bcc", "dropped@example.com");
+                    return msg;
+                }
 
             case "related-inline":
-            {
-                var msg = new MailMessage("news@example.com", "reader@example.org", "Newsletter", "Plain version.\n");
-                var html = AlternateView.CreateAlternateViewFromString("<html><body><img src=\"cid:logo\"><p>Hello</p></body></html>", null, MediaTypeNames.Text.Html);
-                html.LinkedResources.Add(new LinkedResource(new MemoryStream(Png(4, 4)), MediaTypeNames.Image.Png) { ContentId = "logo" });
-                msg.AlternateViews.Add(html);
-                var inline = new Attachment(new MemoryStream(Png(2, 2)), "Überweisungsbestätigung für das Geschäftsjahr 2026 – endgültige Fassung.png", MediaTypeNames.Image.Png)
                 {
-                    ContentId = "inline1",
-                };
-                inline.ContentDisposition!.Inline = true;
-                msg.Attachments.Add(inline);
-                msg.Attachments.Add(Attachment.CreateAttachmentFromString("a,b\n1,2\n", "data.csv", Encoding.ASCII, "text/csv"));
-                return msg;
-            }
+                    var msg = new MailMessage("news@example.com", "reader@example.org", "Newsletter", "Plain version.\n");
+                    var html = AlternateView.CreateAlternateViewFromString("<html><body><img src=\"cid:logo\"><p>Hello</p></body></html>", null, MediaTypeNames.Text.Html);
+                    html.LinkedResources.Add(new LinkedResource(new MemoryStream(Png(4, 4)), MediaTypeNames.Image.Png) { ContentId = "logo" });
+                    msg.AlternateViews.Add(html);
+                    var inline = new Attachment(new MemoryStream(Png(2, 2)), "Überweisungsbestätigung für das Geschäftsjahr 2026 – endgültige Fassung.png", MediaTypeNames.Image.Png)
+                    {
+                        ContentId = "inline1",
+                    };
+                    inline.ContentDisposition!.Inline = true;
+                    msg.Attachments.Add(inline);
+                    msg.Attachments.Add(Attachment.CreateAttachmentFromString("a,b\n1,2\n", "data.csv", Encoding.ASCII, "text/csv"));
+                    return msg;
+                }
 
             case "empty":
                 return new MailMessage { From = new MailAddress("nobody@example.com") };
