@@ -35,6 +35,18 @@ public sealed class BrokerConfig
     /// <summary>How many recipient domains are delivered in parallel by one send.</summary>
     public int MaxParallelDomains { get; set; } = 4;
 
+    /// <summary>The most idle connections kept open per mail exchanger address for reuse; 0 disables reuse.</summary>
+    public int MaxIdleConnectionsPerHost { get; set; } = 4;
+
+    /// <summary>How long an idle pooled connection is kept before it is closed.</summary>
+    public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many messages are sent over one connection before it is closed.</summary>
+    public int MaxMessagesPerConnection { get; set; } = 100;
+
+    /// <summary>The random source for shuffling MX records of equal preference; null means <see cref="Random.Shared"/>.</summary>
+    public Random? Random { get; set; }
+
     /// <summary>The clock used for Date headers, DKIM timestamps and timeouts.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

@@ -1,0 +1,423 @@
+using System.Net;
+using System.Net.Mail;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ModernMail.Delivery.Internal;
+using ModernMail.Routing.Internal;
+using ModernMail.Smtp;
+using ModernMail.Smtp.Internal;
+
+namespace ModernMail.Delivery;
+
+/// <summary>Delivers raw messages to recipients' mail exchangers over ESMTP: MX routing, STARTTLS, pipelining and pooled connections.</summary>
+public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposable
+{
+    private readonly string _hostName;
+    private readonly TlsPolicy _tls;
+    private readonly SmtpTimeouts _timeouts;
+    private readonly TimeProvider _time;
+    private readonly int _maxParallelDomains;
+    private readonly ILogger _logger;
+    private readonly ILogger _transcript;
+    private readonly MxRouter _router;
+    private readonly SmtpSessionPool _pool;
+    private int _disposed;
+
+    /// <summary>Creates a transport that resolves MX records with the DNS servers of <paramref name="config"/>.</summary>
+    /// <exception cref="ArgumentException">The host name or a route is invalid.</exception>
+    public SmtpTransport(BrokerConfig config)
+        : this(config, new DnsMxResolver(ValidateNotNull(config).DnsServers))
+    {
+    }
+
+    internal SmtpTransport(BrokerConfig config, IMxResolver resolver)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(resolver);
+        ValidateHostName(config.HostName);
+        ArgumentOutOfRangeException.ThrowIfLessThan(config.MaxParallelDomains, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(config.MaxIdleConnectionsPerHost);
+        ArgumentOutOfRangeException.ThrowIfLessThan(config.MaxMessagesPerConnection, 1);
+        ArgumentNullException.ThrowIfNull(config.Timeouts);
+        _hostName = config.HostName;
+        _tls = config.Tls;
+        _timeouts = config.Timeouts;
+        _time = config.TimeProvider ?? TimeProvider.System;
+        _maxParallelDomains = config.MaxParallelDomains;
+        var factory = config.LoggerFactory ?? NullLoggerFactory.Instance;
+        _logger = factory.CreateLogger("ModernMail.Delivery");
+        _transcript = factory.CreateLogger("ModernMail.Smtp");
+        _router = new MxRouter(resolver, config.Routes, config.SmtpPort, config.Random ?? Random.Shared);
+        _pool = new SmtpSessionPool(config.MaxIdleConnectionsPerHost, config.ConnectionIdleTimeout, config.MaxMessagesPerConnection, _time);
+    }
+
+    /// <summary>How many connections are idle in the pool (for diagnostics and tests).</summary>
+    internal int IdleConnections => _pool.IdleCount;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">An address contains CR, LF or NUL, or the stream is not seekable.</exception>
+    /// <exception cref="ObjectDisposedException">The transport was disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<IReadOnlyList<DeliveryResult>> DeliverAsync(Envelope envelope, Stream message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(message);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (envelope.Sender is not null)
+        {
+            RecipientGrouper.Validate(envelope.Sender, nameof(envelope));
+        }
+        foreach (var recipient in envelope.Recipients)
+        {
+            RecipientGrouper.Validate(recipient, nameof(envelope));
+        }
+        var results = new DeliveryResult[envelope.Recipients.Count];
+        if (results.Length == 0)
+        {
+            return results;
+        }
+        string reversePath;
+        try
+        {
+            reversePath = envelope.Sender is null ? "" : RecipientGrouper.ToWireAddress(envelope.Sender);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"Invalid sender domain \"{envelope.Sender?.Host}\": {ex.Message}", nameof(envelope), ex);
+        }
+        bool senderUtf8 = envelope.Sender is not null && RecipientGrouper.NeedsSmtpUtf8(envelope.Sender);
+        using var source = await MessageSource.CreateAsync(message, cancellationToken).ConfigureAwait(false);
+        var groups = RecipientGrouper.Group(envelope.Recipients);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = _maxParallelDomains, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(groups, options, async (group, ct) =>
+        {
+            var request = new DomainDelivery(group, reversePath, senderUtf8, source, results);
+            await DeliverDomainAsync(request, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return results;
+    }
+
+    private sealed record DomainDelivery(DomainGroup Group, string ReversePath, bool SenderUtf8, MessageSource Message, DeliveryResult[] Results);
+
+    private async Task DeliverDomainAsync(DomainDelivery request, CancellationToken cancellationToken)
+    {
+        var group = request.Group;
+        if (group.Error is not null)
+        {
+            FailAll(request, transient: false, group.Error, null, null);
+            return;
+        }
+        var route = await _router.RouteAsync(group.Domain, cancellationToken).ConfigureAwait(false);
+        if (route.Status != RouteStatus.Ok)
+        {
+            FailAll(request, route.Status == RouteStatus.Transient, route.Error ?? $"no route to {group.Domain}", null, null);
+            return;
+        }
+        var failures = new List<string>();
+        bool anyAddress = false;
+        bool definitiveNoAddress = true;
+        foreach (var host in route.Hosts)
+        {
+            IReadOnlyList<IPAddress> addresses;
+            if (host.Literal is not null)
+            {
+                addresses = [host.Literal];
+            }
+            else
+            {
+                var lookup = await _router.Resolver.LookupAddressesAsync(host.Name, cancellationToken).ConfigureAwait(false);
+                if (lookup.Status != DnsLookupStatus.Found)
+                {
+                    definitiveNoAddress &= lookup.Status is DnsLookupStatus.NoRecords or DnsLookupStatus.NoSuchDomain;
+                    failures.Add(lookup.Error ?? $"{host.Name}: no address");
+                    continue;
+                }
+                addresses = lookup.Addresses;
+            }
+            anyAddress = true;
+            foreach (var address in addresses)
+            {
+                var endPoint = new IPEndPoint(address, host.Port);
+                string? failure = await TryDeliverViaAsync(request, host.Name, endPoint, cancellationToken).ConfigureAwait(false);
+                if (failure is null)
+                {
+                    return;
+                }
+                DeliveryLog.AttemptFailed(_logger, group.Domain, $"{host.Name} [{endPoint}]", failure);
+                failures.Add(failure);
+            }
+        }
+        if (!anyAddress && route.Implicit && definitiveNoAddress)
+        {
+            FailAll(request, transient: false, $"{group.Domain} has no MX and no address records", null, null);
+            return;
+        }
+        FailAll(request, transient: true, "no mail exchanger could be used: " + string.Join("; ", failures), null, null);
+    }
+
+    /// <summary>Delivers the group via one address; returns null when the recipients' fate is decided, else why this address could not be used.</summary>
+    private async Task<string?> TryDeliverViaAsync(DomainDelivery request, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        string key = SmtpSessionPool.KeyOf(host, endPoint);
+        var (session, failure) = await AcquireAsync(key, host, endPoint, cancellationToken).ConfigureAwait(false);
+        if (session is null)
+        {
+            return failure;
+        }
+        try
+        {
+            await RunTransactionAsync(request, session, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _pool.ReturnAsync(key, session, cancellationToken).ConfigureAwait(false);
+        }
+        return null;
+    }
+
+    /// <summary>A pooled session reset with RSET, or a new one after greeting, EHLO and STARTTLS under the TLS policy.</summary>
+    private async Task<(SmtpSession? Session, string? Failure)> AcquireAsync(string key, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        while (_pool.TryRent(key, out var pooled) && pooled is not null)
+        {
+            try
+            {
+                await pooled.ResetAsync(cancellationToken).ConfigureAwait(false);
+                return (pooled, null);
+            }
+            catch (ModernMailException)
+            {
+                // The server dropped the idle connection; try the next one or a new connection.
+                await pooled.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        try
+        {
+            return await OpenAsync(host, endPoint, useTls: _tls != TlsPolicy.Disabled, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpTlsException ex) when (_tls == TlsPolicy.Opportunistic)
+        {
+            DeliveryLog.TlsFallback(_logger, $"{host} [{endPoint}]", ex.Message);
+            try
+            {
+                var (clear, failure) = await OpenAsync(host, endPoint, useTls: false, cancellationToken).ConfigureAwait(false);
+                if (clear is not null)
+                {
+                    clear.TlsFallbackReason = ex.Message;
+                }
+                return (clear, failure);
+            }
+            catch (ModernMailException retry)
+            {
+                return (null, retry.Message);
+            }
+        }
+        catch (SmtpTlsException ex)
+        {
+            return (null, $"TLS is required: {ex.Message}");
+        }
+        catch (ModernMailException ex)
+        {
+            return (null, ex.Message);
+        }
+    }
+
+    private async Task<(SmtpSession? Session, string? Failure)> OpenAsync(string host, IPEndPoint endPoint, bool useTls, CancellationToken cancellationToken)
+    {
+        var session = await SmtpSession.ConnectAsync(host, endPoint, _timeouts, _time, _transcript, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
+            if (useTls && session.Capabilities.StartTls)
+            {
+                try
+                {
+                    await session.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (SmtpReplyException ex) when (_tls == TlsPolicy.Opportunistic && !ex.Reply.IsTransient)
+                {
+                    // A refused STARTTLS leaves the clear-text session usable.
+                    session.TlsFallbackReason = ex.Message;
+                    await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
+                    return (session, null);
+                }
+                catch (SmtpReplyException ex)
+                {
+                    throw new SmtpTlsException(ex.Message, ex);
+                }
+                await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
+            }
+            if (_tls == TlsPolicy.Required && !session.IsTls)
+            {
+                await session.QuitAsync(cancellationToken).ConfigureAwait(false);
+                return (null, $"TLS is required but {session.Peer} does not offer STARTTLS");
+            }
+            return (session, null);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task RunTransactionAsync(DomainDelivery request, SmtpSession session, CancellationToken cancellationToken)
+    {
+        var group = request.Group;
+        var caps = session.Capabilities;
+        if (request.SenderUtf8 && !caps.SmtpUtf8)
+        {
+            FailAll(request, transient: false, $"the sender address needs SMTPUTF8, which {session.Peer} does not support", session, null);
+            return;
+        }
+        if (caps.MaxSize > 0 && request.Message.Length > caps.MaxSize)
+        {
+            FailAll(request, transient: false, $"the message ({request.Message.Length} bytes) exceeds the size limit of {session.Peer} ({caps.MaxSize} bytes)", session, null);
+            return;
+        }
+        var wire = new List<string>(group.Recipients.Count);
+        var positions = new List<int>(group.Recipients.Count);
+        bool utf8 = request.SenderUtf8;
+        for (int i = 0; i < group.Recipients.Count; i++)
+        {
+            var recipient = group.Recipients[i];
+            if (RecipientGrouper.NeedsSmtpUtf8(recipient))
+            {
+                if (!caps.SmtpUtf8)
+                {
+                    Record(request, group.Indexes[i], Result(recipient, false, false, session, null, null,
+                        $"the address needs SMTPUTF8, which {session.Peer} does not support"));
+                    continue;
+                }
+                utf8 = true;
+            }
+            wire.Add(RecipientGrouper.ToWireAddress(recipient));
+            positions.Add(i);
+        }
+        if (wire.Count == 0)
+        {
+            return;
+        }
+        var transaction = new MailTransaction(request.ReversePath, wire, request.Message) { SmtpUtf8 = utf8 };
+        Exception? error = null;
+        try
+        {
+            await session.SendAsync(transaction, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModernMailException ex)
+        {
+            session.MarkBroken();
+            error = ex;
+        }
+        catch (OperationCanceledException)
+        {
+            session.MarkBroken();
+            throw;
+        }
+        for (int k = 0; k < positions.Count; k++)
+        {
+            int i = positions[k];
+            Record(request, group.Indexes[i], Decide(group.Recipients[i], transaction, k, session, error));
+        }
+    }
+
+    private static DeliveryResult Decide(MailAddress recipient, MailTransaction transaction, int k, SmtpSession session, Exception? error)
+    {
+        var rcpt = transaction.RcptReplies[k];
+        if (transaction.MailReply is { IsPositive: false } mail)
+        {
+            return Result(recipient, false, !mail.IsPermanent, session, mail, null, $"MAIL FROM rejected: {mail}");
+        }
+        if (rcpt is { IsPositive: false })
+        {
+            // RFC 5321 §4.5.3.1.10: 552 to RCPT means "too many recipients"; treat it as temporary.
+            bool transient = !rcpt.IsPermanent || rcpt.Code == 552;
+            return Result(recipient, false, transient, session, rcpt, null, $"RCPT TO rejected: {rcpt}");
+        }
+        if (rcpt is { IsPositive: true })
+        {
+            if (transaction.FinalReply is { } final)
+            {
+                return final.Code == 250
+                    ? Result(recipient, true, false, session, final, null, final.ToString())
+                    : Result(recipient, false, !final.IsPermanent, session, final, null, $"message rejected after DATA: {final}");
+            }
+            if (transaction.DataReply is { Code: not 354 } data)
+            {
+                return Result(recipient, false, !data.IsPermanent, session, data, null, $"DATA rejected: {data}");
+            }
+        }
+        string reason = error?.Message ?? "the transaction was interrupted";
+        return Result(recipient, false, true, session, null, error, reason);
+    }
+
+    private static DeliveryResult Result(MailAddress recipient, bool delivered, bool transient, SmtpSession? session, SmtpReply? reply, Exception? error, string detail)
+    {
+        if (session?.TlsFallbackReason is { } fallback)
+        {
+            detail = $"{detail} (sent without TLS: {fallback})";
+        }
+        return new DeliveryResult(recipient, delivered, transient)
+        {
+            MxHost = session?.MxHost,
+            UsedTls = session?.IsTls ?? false,
+            TlsProtocol = session is { IsTls: true } ? session.TlsProtocol.ToString() : null,
+            TlsCipher = session?.TlsCipher,
+            CertificateValid = session is { IsTls: true, CertificateValid: true },
+            Reply = reply,
+            Exception = error,
+            Detail = detail,
+        };
+    }
+
+    private void FailAll(DomainDelivery request, bool transient, string reason, SmtpSession? session, Exception? error)
+    {
+        var group = request.Group;
+        for (int i = 0; i < group.Recipients.Count; i++)
+        {
+            Record(request, group.Indexes[i], Result(group.Recipients[i], false, transient, session, null, error, reason));
+        }
+    }
+
+    private void Record(DomainDelivery request, int index, DeliveryResult result)
+    {
+        request.Results[index] = result;
+        if (result.Delivered)
+        {
+            DeliveryLog.Delivered(_logger, result.Recipient.Address, result.MxHost, result.UsedTls, result.Detail);
+        }
+        else
+        {
+            DeliveryLog.NotDelivered(_logger, result.Recipient.Address, result.IsTransient ? "transient" : "permanent", result.MxHost, result.Detail);
+        }
+    }
+
+    private static BrokerConfig ValidateNotNull(BrokerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config;
+    }
+
+    internal static void ValidateHostName(string? hostName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(hostName, nameof(BrokerConfig.HostName));
+        if (hostName.AsSpan().IndexOfAny("\r\n\0 \t") >= 0)
+        {
+            throw new ArgumentException($"The host name \"{hostName.ReplaceLineEndings(" ").Replace('\0', ' ')}\" contains CR, LF, NUL or white space.", nameof(BrokerConfig.HostName));
+        }
+    }
+
+    /// <summary>Closes pooled connections (QUIT).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _pool.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes pooled connections (QUIT, waiting at most a few seconds).</summary>
+    public void Dispose() => Task.Run(async () => await DisposeAsync().ConfigureAwait(false)).GetAwaiter().GetResult();
+}
