@@ -295,10 +295,12 @@ public sealed class QueueWorker : IAsyncDisposable
                     catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     {
                         // The transport promises not to throw for delivery failures; if it does anyway, nobody got the message for sure.
+                        // An invalid address or envelope (ArgumentException) will not get better by retrying.
+                        bool transient = ex is not ArgumentException;
                         var synthetic = new List<DeliveryResult>(addresses.Count);
                         foreach (var address in addresses)
                         {
-                            synthetic.Add(new DeliveryResult(address, delivered: false, isTransient: true) { Exception = ex, Detail = ex.Message });
+                            synthetic.Add(new DeliveryResult(address, delivered: false, isTransient: transient) { Exception = ex, Detail = ex.Message });
                         }
                         results = synthetic;
                     }
