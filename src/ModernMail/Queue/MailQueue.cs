@@ -1,0 +1,140 @@
+using System;
+using System.Collections.Generic;
+using ModernMail.Delivery;
+
+namespace ModernMail.Queue;
+
+/// <summary>A durable outbound queue: stores messages, reports their status, and hands them to a <see cref="QueueWorker"/>.</summary>
+/// <example>
+/// <code>
+/// await using var queue = new MailQueue(new QueueOptions { Store = "sqlite:/var/spool/myapp" });
+/// string id = await queue.EnqueueAsync(envelope, rawMessage);
+/// await using var worker = new QueueWorker(queue, transport);
+/// await worker.StartAsync();
+/// </code>
+/// </example>
+public sealed class MailQueue : IAsyncDisposable
+{
+    private readonly IQueueStore _store;
+    private readonly bool _ownsStore;
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialized;
+
+    /// <summary>Creates a queue over the store named by <see cref="QueueOptions.Store"/>.</summary>
+    public MailQueue(QueueOptions options)
+        : this(QueueStoreFactory.Create((options ?? throw new ArgumentNullException(nameof(options))).Store), options, ownsStore: true)
+    {
+    }
+
+    /// <summary>Creates a queue over an existing store; the caller keeps ownership of <paramref name="store"/>.</summary>
+    public MailQueue(IQueueStore store, QueueOptions? options = null)
+        : this(store, options ?? new QueueOptions(), ownsStore: false)
+    {
+    }
+
+    private MailQueue(IQueueStore store, QueueOptions options, bool ownsStore)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        options.Validate();
+        _store = store;
+        Options = options;
+        _ownsStore = ownsStore;
+    }
+
+    /// <summary>The options the queue was created with.</summary>
+    public QueueOptions Options { get; }
+
+    /// <summary>The underlying store.</summary>
+    public IQueueStore Store => _store;
+
+    /// <summary>Raised after a message is stored by this instance, so an in-process worker can start at once.</summary>
+    internal event Action? Enqueued;
+
+    /// <summary>Stores a composed message (raw RFC 5322 bytes, CRLF, already signed) for delivery; returns its queue id once it is durably committed.</summary>
+    /// <exception cref="QueueStoreException">The message was not stored.</exception>
+    public async Task<string> EnqueueAsync(Envelope envelope, Stream message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(message);
+        if (envelope.Recipients.Count == 0)
+        {
+            throw new ArgumentException("The envelope has no recipients.", nameof(envelope));
+        }
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        var now = Options.TimeProvider.GetUtcNow();
+        string id = NewId(now);
+        await _store.EnqueueAsync(new QueueEntry(id, envelope, now, now + Options.MessageLifetime), message, cancellationToken).ConfigureAwait(false);
+        Enqueued?.Invoke();
+        return id;
+    }
+
+    /// <summary>Reads the status of a message and each recipient; null when the id is unknown (or purged).</summary>
+    public async Task<QueuedMessage?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return await _store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists messages oldest first; <paramref name="pendingOnly"/> skips complete ones.</summary>
+    public async Task<IReadOnlyList<QueuedMessage>> ListAsync(bool pendingOnly = true, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return await _store.ListAsync(pendingOnly, limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes every undelivered recipient of a message due now; returns false when the id is unknown.</summary>
+    public async Task<bool> RetryAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        bool found = await _store.RetryNowAsync(id, Options.TimeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (found)
+        {
+            Enqueued?.Invoke();
+        }
+        return found;
+    }
+
+    /// <summary>Deletes complete messages, or every message when <paramref name="includePending"/>; returns how many.</summary>
+    public async Task<int> PurgeAsync(bool includePending = false, CancellationToken cancellationToken = default)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return await _store.PurgeAsync(includePending, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates the store's schema if needed; called automatically by the other methods.</summary>
+    /// <exception cref="QueueStoreException">The store is corrupt, locked or unreachable.</exception>
+    public async Task EnsureInitializedAsync(CancellationToken cancellationToken = default)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_initialized)
+            {
+                await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+                _initialized = true;
+            }
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    internal string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
+
+    internal void NotifyEnqueued() => Enqueued?.Invoke();
+
+    /// <summary>Disposes the store if this queue created it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsStore)
+        {
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
+        _initLock.Dispose();
+    }
+}
