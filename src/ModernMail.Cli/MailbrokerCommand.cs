@@ -24,6 +24,7 @@ internal static class MailbrokerCommand
         root.Subcommands.Add(SendCommand.Create());
         root.Subcommands.Add(RenderCommand.Create());
         root.Subcommands.Add(DkimCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 }
