@@ -35,10 +35,6 @@ internal sealed class DnsMxResolver : IMxResolver
     public static IPEndPoint ParseServer(string server)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(server);
-        if (IPAddress.TryParse(server, out var address))
-        {
-            return new IPEndPoint(address, 53);
-        }
         if (IPEndPoint.TryParse(server, out var endPoint))
         {
             if (endPoint.Port == 0)
