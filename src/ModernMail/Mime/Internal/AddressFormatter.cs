@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Net.Mail;
+using System.Text;
+
+namespace ModernMail.Mime.Internal;
+
+/// <summary>Writes RFC 5322 mailbox lists: display names as phrases, addr-specs with IDNA domains.</summary>
+internal static class AddressFormatter
+{
+    private static readonly IdnMapping s_idn = new();
+
+    /// <summary>Writes a whole address-list field such as To or Cc.</summary>
+    public static void AppendField(HeaderFolder folder, string name, IEnumerable<MailAddress> addresses)
+    {
+        folder.Begin(name);
+        bool first = true;
+        foreach (MailAddress address in addresses)
+        {
+            if (!first)
+            {
+                folder.AppendGlued(",");
+            }
+
+            first = false;
+            string spec = AddrSpec(address, name);
+            if (string.IsNullOrEmpty(address.DisplayName))
+            {
+                folder.Append(" ", spec);
+            }
+            else
+            {
+                EncodedWords.AppendPhrase(folder, address.DisplayName);
+                folder.Append(" ", "<" + spec + ">");
+            }
+        }
+
+        folder.End();
+    }
+
+    /// <summary>Returns the addr-spec: the local part as a dot-atom or quoted-string, the domain as A-labels.</summary>
+    /// <remarks>A non-ASCII local part stays UTF-8 (RFC 6532) and needs SMTPUTF8; see <see cref="MailMessageValidator.RequiresSmtpUtf8"/>.</remarks>
+    /// <exception cref="MailMessageFormatException">The domain is not a valid internationalized domain name.</exception>
+    public static string AddrSpec(MailAddress address, string field)
+    {
+        string user = address.User;
+        if (!user.StartsWith('"') && !IsDotAtom(user))
+        {
+            user = EncodedWords.Quote(user);
+        }
+
+        return user + "@" + Domain(address.Host, field);
+    }
+
+    /// <summary>Returns <paramref name="host"/> in ASCII (RFC 5890 A-labels); domain literals unchanged.</summary>
+    public static string Domain(string host, string field)
+    {
+        if (host.StartsWith('[') || Ascii.IsValid(host))
+        {
+            return host;
+        }
+
+        try
+        {
+            return s_idn.GetAscii(host);
+        }
+        catch (ArgumentException e)
+        {
+            throw new MailMessageFormatException(field, $"'{host}' is not a valid domain name.", e);
+        }
+    }
+
+    // RFC 5322 dot-atom, extended by RFC 6532 to UTF-8 characters.
+    private static bool IsDotAtom(string text)
+    {
+        if (text.Length == 0 || text[0] == '.' || text[^1] == '.' || text.Contains("..", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (char c in text)
+        {
+            if (c != '.' && c < 128 && !EncodedWords.IsAText(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

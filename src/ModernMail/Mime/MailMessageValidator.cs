@@ -1,0 +1,161 @@
+using System.Net.Mail;
+using ModernMail.Mime.Internal;
+
+namespace ModernMail.Mime;
+
+/// <summary>Checks a <see cref="MailMessage"/> before any I/O: every field must be writable without injecting header lines.</summary>
+public static class MailMessageValidator
+{
+    /// <summary>Throws when a field of <paramref name="message"/> cannot be written safely.</summary>
+    /// <remarks>
+    /// Per field: From is required. Addresses (From, Sender, Reply-To, To, Cc, Bcc) must not contain control
+    /// characters and their domains must be valid IDNs. Display names and Subject accept anything: control
+    /// characters, CR and LF included are carried inside RFC 2047 encoded-words, so they cannot start a line.
+    /// Custom header names must be RFC 5322 ftext (printable ASCII except ':'), at most 76 characters; values
+    /// must not contain CR, LF or NUL; Date, Message-ID, In-Reply-To and References values must be printable ASCII.
+    /// Attachment and linked-resource file names, Content-IDs and Content-Type parameters must not contain
+    /// control characters; Content-IDs must be printable ASCII without spaces or angle brackets.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    /// <exception cref="MailMessageFormatException">A field cannot be written; <see cref="MailMessageFormatException.Field"/> names it.</exception>
+    public static void Validate(MailMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.From is null)
+        {
+            throw new MailMessageFormatException("From", "A message needs a From address.");
+        }
+
+        CheckAddress(message.From, "From");
+        if (message.Sender is not null)
+        {
+            CheckAddress(message.Sender, "Sender");
+        }
+
+        CheckAddresses(message.ReplyToList, "Reply-To");
+        CheckAddresses(message.To, "To");
+        CheckAddresses(message.CC, "Cc");
+        CheckAddresses(message.Bcc, "Bcc");
+
+        foreach (string? name in message.Headers.AllKeys)
+        {
+            if (name is null)
+            {
+                continue;
+            }
+
+            string field = "Headers[" + name + "]";
+            if (name.Length is 0 or > 76 || name.AsSpan().ContainsAnyExceptInRange('!', '~') || name.Contains(':', StringComparison.Ordinal))
+            {
+                throw new MailMessageFormatException(field, "A header name must be 1 to 76 printable ASCII characters without ':'.");
+            }
+
+            bool ascii = HeaderPolicy.RequiresAscii(name);
+            foreach (string value in message.Headers.GetValues(name) ?? [])
+            {
+                if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+                {
+                    throw new MailMessageFormatException(field, "A header value must not contain CR, LF or NUL.");
+                }
+
+                if (ascii && value.AsSpan().ContainsAnyExceptInRange(' ', '~'))
+                {
+                    throw new MailMessageFormatException(field, "This header value must be printable ASCII.");
+                }
+            }
+        }
+
+        for (int i = 0; i < message.AlternateViews.Count; i++)
+        {
+            AlternateView view = message.AlternateViews[i];
+            CheckParameters(view.ContentType, $"AlternateViews[{i}].ContentType");
+            for (int j = 0; j < view.LinkedResources.Count; j++)
+            {
+                LinkedResource resource = view.LinkedResources[j];
+                CheckParameters(resource.ContentType, $"AlternateViews[{i}].LinkedResources[{j}].ContentType");
+                CheckContentId(resource.ContentId, $"AlternateViews[{i}].LinkedResources[{j}].ContentId");
+            }
+        }
+
+        for (int i = 0; i < message.Attachments.Count; i++)
+        {
+            Attachment attachment = message.Attachments[i];
+            CheckParameters(attachment.ContentType, $"Attachments[{i}].ContentType");
+            if (MimeTreeBuilder.FileName(attachment) is { } fileName && HasControl(fileName))
+            {
+                throw new MailMessageFormatException($"Attachments[{i}].Name", "A file name must not contain control characters (CR, LF, NUL, ...).");
+            }
+
+            if (attachment.ContentDisposition?.Inline == true)
+            {
+                CheckContentId(attachment.ContentId, $"Attachments[{i}].ContentId");
+            }
+        }
+    }
+
+    /// <summary>Whether delivering <paramref name="message"/> needs the SMTPUTF8 extension (RFC 6531): some address has a non-ASCII local part.</summary>
+    /// <remarks>Non-ASCII domains do not count: they are written as A-labels. Bcc counts because it is in the envelope.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    public static bool RequiresSmtpUtf8(MailMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return NonAsciiUser(message.From) || NonAsciiUser(message.Sender)
+            || message.ReplyToList.Any(NonAsciiUser) || message.To.Any(NonAsciiUser)
+            || message.CC.Any(NonAsciiUser) || message.Bcc.Any(NonAsciiUser);
+    }
+
+    /// <summary>Throws when <paramref name="address"/> cannot be written into the <paramref name="field"/> header or an SMTP command.</summary>
+    /// <exception cref="MailMessageFormatException">The address holds control characters or an invalid domain.</exception>
+    public static void CheckAddress(MailAddress address, string field)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (HasControl(address.Address))
+        {
+            throw new MailMessageFormatException(field, "An address must not contain control characters (CR, LF, NUL, ...).");
+        }
+
+        AddressFormatter.Domain(address.Host, field);
+    }
+
+    private static bool NonAsciiUser(MailAddress? address) => address is not null && !System.Text.Ascii.IsValid(address.User);
+
+    private static void CheckAddresses(MailAddressCollection addresses, string field)
+    {
+        for (int i = 0; i < addresses.Count; i++)
+        {
+            CheckAddress(addresses[i], $"{field}[{i}]");
+        }
+    }
+
+    private static void CheckParameters(System.Net.Mime.ContentType type, string field)
+    {
+        foreach (string key in type.Parameters.Keys)
+        {
+            if (HasControl(key) || HasControl(type.Parameters[key] ?? ""))
+            {
+                throw new MailMessageFormatException(field, $"Parameter '{key}' must not contain control characters.");
+            }
+        }
+    }
+
+    private static void CheckContentId(string contentId, string field)
+    {
+        if (contentId.Length == 0 || contentId.AsSpan().ContainsAnyExceptInRange('!', '~') || contentId.AsSpan().IndexOfAny('<', '>') >= 0)
+        {
+            throw new MailMessageFormatException(field, "A Content-ID must be printable ASCII without spaces or angle brackets.");
+        }
+    }
+
+    private static bool HasControl(string text)
+    {
+        foreach (char c in text)
+        {
+            if (c < ' ' || c == '\u007F')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Net.Mail;
+using System.Text;
+using ModernMail.Mime.Internal;
+
+namespace ModernMail.Mime;
+
+/// <summary>Writes a <see cref="MailMessage"/> as RFC 5322 / MIME bytes, streaming attachments in chunks.</summary>
+public static class MailMessageWriter
+{
+    /// <summary>Writes <paramref name="message"/> to <paramref name="destination"/> (CRLF line breaks, not dot-stuffed).</summary>
+    /// <remarks>
+    /// <para>Header order: Date, Message-ID, From, Sender, Reply-To, To, Cc, Subject, MIME-Version, the custom
+    /// <see cref="MailMessage.Headers"/>, priority (X-Priority, Priority, Importance), then Content-*. Bcc is never written.</para>
+    /// <para>Custom headers: Date and Message-ID replace the generated ones (first value); In-Reply-To and
+    /// References keep their first value; Bcc, From, Sender, Reply-To, To, Cc, Subject, MIME-Version and the
+    /// Content-Type/-Transfer-Encoding/-Disposition/-ID fields are dropped (the properties and the MIME structure
+    /// own them); X-Priority, Priority and Importance are dropped when <see cref="MailMessage.Priority"/> is not
+    /// Normal; every other header is written, every value, non-ASCII text as RFC 2047 encoded-words.</para>
+    /// <para>Output is 7-bit unless <see cref="MailWriterOptions.Allow8Bit"/> lets text bodies go 8bit, or an address
+    /// has a non-ASCII local part (written as UTF-8 per RFC 6532; see <see cref="MailMessageValidator.RequiresSmtpUtf8"/>).</para>
+    /// <para>Seekable content streams are rewound and read from the start (text views may be read twice, once to choose
+    /// the transfer encoding); non-seekable ones are read once from where they are, so such a message can be written once.
+    /// AlternateView.TransferEncoding is honoured for QuotedPrintable, SevenBit and EightBit when the content allows it;
+    /// Base64 is .NET's default for views and so means "choose". Reading the ContentId of a linked resource or inline
+    /// attachment that has none makes .NET invent a GUID: set it for deterministic output.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="MailMessageFormatException">A field cannot be written safely (see <see cref="MailMessageValidator.Validate"/>) or the host name is invalid; nothing has been written.</exception>
+    public static async Task WriteAsync(MailMessage message, Stream destination, MailWriterOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(options);
+        MailMessageValidator.Validate(message);
+        string host = CheckHostName(options.HostName);
+
+        var random = new MimeRandom(options.Random);
+        var headers = new StringBuilder(1024);
+        AppendMessageHeaders(new HeaderFolder(headers), message, options, host, random);
+        MimeEntity root = MimeTreeBuilder.Build(message, random);
+        await root.PrepareAsync(options.Allow8Bit, cancellationToken).ConfigureAwait(false);
+        root.AppendHeaders(new HeaderFolder(headers));
+        headers.Append("\r\n");
+
+        using var writer = new BufferedStreamWriter(destination);
+        await writer.WriteAsync(headers.ToString(), cancellationToken).ConfigureAwait(false);
+        await root.WriteBodyAsync(writer, cancellationToken).ConfigureAwait(false);
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string CheckHostName(string? hostName)
+    {
+        if (string.IsNullOrEmpty(hostName) || hostName.AsSpan().ContainsAnyInRange('\0', ' ') || hostName.AsSpan().IndexOfAny("<>@\u007F") >= 0)
+        {
+            throw new MailMessageFormatException("HostName", "The host name must be a domain name without spaces or control characters.");
+        }
+
+        return AddressFormatter.Domain(hostName, "HostName");
+    }
+
+    private static void AppendMessageHeaders(HeaderFolder folder, MailMessage message, MailWriterOptions options, string host, MimeRandom random)
+    {
+        string? customDate = First(message, "Date");
+        string? customMessageId = First(message, "Message-ID");
+
+        folder.Field("Date", customDate ?? DateFormatter.Format(options.TimeProvider.GetLocalNow()));
+        folder.Field("Message-ID", customMessageId ?? "<" + random.Token(24) + "@" + host + ">");
+
+        // Validate has checked From.
+        AddressFormatter.AppendField(folder, "From", [message.From!]);
+        if (message.Sender is not null)
+        {
+            AddressFormatter.AppendField(folder, "Sender", [message.Sender]);
+        }
+
+        if (message.ReplyToList.Count > 0)
+        {
+            AddressFormatter.AppendField(folder, "Reply-To", message.ReplyToList);
+        }
+
+        if (message.To.Count > 0)
+        {
+            AddressFormatter.AppendField(folder, "To", message.To);
+        }
+
+        if (message.CC.Count > 0)
+        {
+            AddressFormatter.AppendField(folder, "Cc", message.CC);
+        }
+
+        if (!string.IsNullOrEmpty(message.Subject))
+        {
+            folder.Begin("Subject");
+            EncodedWords.AppendUnstructured(folder, message.Subject);
+            folder.End();
+        }
+
+        folder.Field("MIME-Version", "1.0");
+        AppendCustomHeaders(folder, message);
+
+        if (message.Priority != MailPriority.Normal)
+        {
+            bool high = message.Priority == MailPriority.High;
+            folder.Field("X-Priority", high ? "1" : "5");
+            folder.Field("Priority", high ? "urgent" : "non-urgent");
+            folder.Field("Importance", high ? "high" : "low");
+        }
+    }
+
+    private static void AppendCustomHeaders(HeaderFolder folder, MailMessage message)
+    {
+        foreach (string? name in message.Headers.AllKeys)
+        {
+            if (name is null)
+            {
+                continue;
+            }
+
+            HeaderPolicy.Action action = HeaderPolicy.Classify(name);
+            if (action is HeaderPolicy.Action.Drop or HeaderPolicy.Action.Override
+                || (action == HeaderPolicy.Action.Priority && message.Priority != MailPriority.Normal))
+            {
+                continue;
+            }
+
+            foreach (string value in message.Headers.GetValues(name) ?? [])
+            {
+                folder.Begin(name);
+                EncodedWords.AppendUnstructured(folder, value);
+                folder.End();
+                if (action == HeaderPolicy.Action.KeepFirst)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static string? First(MailMessage message, string name)
+        => message.Headers.GetValues(name) is [var first, ..] && first.Length > 0 ? first : null;
+}

@@ -1,0 +1,17 @@
+namespace ModernMail.Mime;
+
+/// <summary>Settings for <see cref="MailMessageWriter"/>.</summary>
+public sealed class MailWriterOptions
+{
+    /// <summary>The sending host's name, used on the right of generated Message-IDs.</summary>
+    public string HostName { get; set; } = "localhost";
+
+    /// <summary>The clock for the Date header.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>The source of boundaries and Message-IDs; null means a cryptographic generator, a seeded <see cref="System.Random"/> makes output deterministic.</summary>
+    public Random? Random { get; set; }
+
+    /// <summary>Whether text bodies may be sent as 8bit (only when the server announced 8BITMIME); otherwise output is 7-bit.</summary>
+    public bool Allow8Bit { get; set; }
+}
