@@ -69,7 +69,12 @@ internal static class DemoCommand
         output.WriteLine();
 
         output.WriteLine("Delivery:");
-        IReadOnlyList<DeliveryResult> results = await MessagePipeline.SendAsync(config, message, cancellationToken);
+        IReadOnlyList<DeliveryResult> results;
+        await using (var broker = new MailBroker(config))
+        {
+            results = await broker.SendAsync(message, cancellationToken);
+        }
+
         foreach (DeliveryResult result in results)
         {
             output.WriteLine("  " + ResultPrinter.Describe(RecipientReport.From(result)));

@@ -29,12 +29,13 @@ internal static class RenderCommand
         {
             using MailMessage mail = message.Build(parse, Console.In, requireRecipient: false);
             BrokerConfig config = broker.Build(parse, mail.From!, forDelivery: false); // Build always sets From.
+            await using MailBroker renderer = Brokers.Create(config);
             string? path = parse.GetValue(outFile);
             if (path is null)
             {
                 // Render in memory first so invalid input never leaves half a message on stdout.
                 using var buffer = new MemoryStream();
-                await MessagePipeline.RenderAsync(config, mail, buffer, ct);
+                await renderer.RenderAsync(mail, buffer, ct);
                 await output.FlushAsync(ct);
                 using Stream stdout = Console.OpenStandardOutput();
                 buffer.Position = 0;
@@ -43,14 +44,14 @@ internal static class RenderCommand
                 return ExitCodes.Success;
             }
 
-            await RenderToFileAsync(config, mail, path, ct);
+            await RenderToFileAsync(renderer, mail, path, ct);
             error.WriteLine($"Wrote {new FileInfo(path).Length} bytes to {path}.");
             return ExitCodes.Success;
         }));
         return command;
     }
 
-    private static async Task RenderToFileAsync(BrokerConfig config, MailMessage mail, string path, CancellationToken cancellationToken)
+    private static async Task RenderToFileAsync(MailBroker renderer, MailMessage mail, string path, CancellationToken cancellationToken)
     {
         string full;
         try
@@ -67,7 +68,8 @@ internal static class RenderCommand
         {
             await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
             {
-                await MessagePipeline.RenderAsync(config, mail, file, cancellationToken);
+                await renderer.RenderAsync(mail, file, cancellationToken);
+                await file.FlushAsync(cancellationToken);
             }
 
             File.Move(temp, full, overwrite: true);

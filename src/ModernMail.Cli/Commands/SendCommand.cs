@@ -37,14 +37,15 @@ internal static class SendCommand
             BrokerConfig config = broker.Build(parse, mail.From!, forDelivery: true); // Build always sets From.
             using ILoggerFactory? logging = parse.GetValue(verbose) ? CreateLogging() : null;
             config.LoggerFactory = logging;
+            await using MailBroker sender = Brokers.Create(config);
             IReadOnlyList<DeliveryResult> results;
             try
             {
-                results = await MessagePipeline.SendAsync(config, mail, ct);
+                results = await sender.SendAsync(mail, ct);
             }
             catch (ArgumentException ex)
             {
-                // The transport validates addresses, the host name and routes before any I/O.
+                // The broker validates every address before any I/O.
                 throw new UsageException(ex.Message, ex);
             }
 

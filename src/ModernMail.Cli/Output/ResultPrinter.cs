@@ -11,7 +11,7 @@ internal static class ResultPrinter
         foreach (DeliveryResult result in results)
         {
             RecipientReport report = RecipientReport.From(result);
-            output.WriteLine(json ? JsonSerializer.Serialize(report, CliJsonContext.Default.RecipientReport) : Describe(report));
+            output.WriteLine(json ? JsonSerializer.Serialize(report, CliJsonContext.Output.RecipientReport) : Describe(report));
         }
     }
 
