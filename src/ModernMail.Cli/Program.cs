@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.Runtime.InteropServices;
 
 namespace ModernMail.Cli;
 
@@ -22,7 +23,25 @@ internal static class Program
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync();
+        // One CancellationTokenSource for the whole run: the first Ctrl+C (SIGINT) or SIGTERM cancels it and the
+        // command winds down (exit 130); a second signal terminates the process the default way.
+        using var cancel = new CancellationTokenSource();
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Cancel(context, cancel));
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Cancel(context, cancel));
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        return await parse.InvokeAsync(invocation, cancel.Token);
+    }
+
+    private static void Cancel(PosixSignalContext context, CancellationTokenSource cancel)
+    {
+        if (cancel.IsCancellationRequested)
+        {
+            return;
+        }
+
+        context.Cancel = true;
+        Console.Error.WriteLine($"mailbroker: {context.Signal} received, cancelling (send it again to exit at once)...");
+        cancel.Cancel();
     }
 
     private static string Usage(ParseResult parse)
