@@ -25,6 +25,8 @@ internal static class MailbrokerCommand
         root.Subcommands.Add(RenderCommand.Create());
         root.Subcommands.Add(DkimCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(QueueCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 }

@@ -1,6 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Net.Mail;
+using System.Text;
 using ModernMail.Delivery;
+using ModernMail.Dkim;
+using ModernMail.Mime;
 
 namespace ModernMail.Queue;
 
@@ -66,6 +70,93 @@ public sealed class MailQueue : IAsyncDisposable
         await _store.EnqueueAsync(new QueueEntry(id, envelope, now, now + Options.MessageLifetime), message, cancellationToken).ConfigureAwait(false);
         Enqueued?.Invoke();
         return id;
+    }
+
+    /// <summary>Composes <paramref name="message"/> (MIME), DKIM-signs it once with the identities of <see cref="QueueOptions.Broker"/>,
+    /// and stores it for delivery to every To, Cc and Bcc recipient; returns its queue id once it is durably committed.</summary>
+    /// <remarks>The envelope sender is <see cref="MailMessage.Sender"/> or else <see cref="MailMessage.From"/>. The message is signed at
+    /// enqueue time, so every retry sends the same bytes.</remarks>
+    /// <exception cref="ArgumentException">The message has no From or no recipients.</exception>
+    /// <exception cref="QueueStoreException">The message was not stored.</exception>
+    public async Task<string> EnqueueAsync(MailMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var sender = message.Sender ?? message.From ?? throw new ArgumentException("The message has no From address.", nameof(message));
+        var recipients = new List<MailAddress>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var list in (IEnumerable<MailAddressCollection>)[message.To, message.CC, message.Bcc])
+        {
+            foreach (var address in list)
+            {
+                if (seen.Add(address.Address))
+                {
+                    recipients.Add(address);
+                }
+            }
+        }
+        if (recipients.Count == 0)
+        {
+            throw new ArgumentException("The message has no recipients.", nameof(message));
+        }
+        var broker = Options.Broker;
+        var writerOptions = new MailWriterOptions { HostName = broker?.HostName ?? Options.HostName, TimeProvider = broker?.TimeProvider ?? Options.TimeProvider };
+        var composed = new MemoryStream();
+        await using (composed.ConfigureAwait(false))
+        {
+            await MailMessageWriter.WriteAsync(message, composed, writerOptions, cancellationToken).ConfigureAwait(false);
+            var signed = new MemoryStream((int)composed.Length + 2048);
+            await using (signed.ConfigureAwait(false))
+            {
+                foreach (string header in await SignAsync(broker, composed, cancellationToken).ConfigureAwait(false))
+                {
+                    signed.Write(Encoding.ASCII.GetBytes(header));
+                }
+                composed.Position = 0;
+                await composed.CopyToAsync(signed, cancellationToken).ConfigureAwait(false);
+                signed.Position = 0;
+                return await EnqueueAsync(new Envelope(sender, recipients), signed, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> SignAsync(BrokerConfig? broker, Stream composed, CancellationToken cancellationToken)
+    {
+        var configs = new List<DkimConfig>();
+        if (broker?.DkimConfig is { } single)
+        {
+            configs.Add(single);
+        }
+        if (broker is not null)
+        {
+            configs.AddRange(broker.DkimSignatures);
+        }
+        if (configs.Count == 0)
+        {
+            return [];
+        }
+        var signers = new List<DkimSigner>(configs.Count);
+        try
+        {
+            foreach (var config in configs)
+            {
+                signers.Add(new DkimSigner(config, new DkimSignerOptions { TimeProvider = broker!.TimeProvider })); // broker is non-null when configs is not empty
+            }
+            composed.Position = 0;
+            var results = await DkimSigner.SignAllAsync(signers, composed, cancellationToken).ConfigureAwait(false);
+            var headers = new List<string>(results.Length);
+            foreach (var result in results)
+            {
+                headers.Add(result.Header);
+            }
+            return headers;
+        }
+        finally
+        {
+            foreach (var signer in signers)
+            {
+                signer.Dispose();
+            }
+        }
     }
 
     /// <summary>Reads the status of a message and each recipient; null when the id is unknown (or purged).</summary>

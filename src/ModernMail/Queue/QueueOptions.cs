@@ -40,6 +40,10 @@ public sealed class QueueOptions
     /// <summary>The host name named as Reporting-MTA in bounces and used in their Message-ID.</summary>
     public string HostName { get; set; } = "localhost";
 
+    /// <summary>How <see cref="MailQueue.EnqueueAsync(System.Net.Mail.MailMessage, CancellationToken)"/> composes and signs: its host name
+    /// (Message-ID) and DKIM identities; null composes with <see cref="HostName"/> and does not sign.</summary>
+    public BrokerConfig? Broker { get; set; }
+
     /// <summary>The clock for schedules and timestamps.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

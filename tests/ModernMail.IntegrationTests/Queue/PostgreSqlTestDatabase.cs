@@ -9,7 +9,7 @@ internal sealed class PostgreSqlTestDatabase : IAsyncDisposable
     public static string BaseConnectionString =>
         Environment.GetEnvironmentVariable("MODERNMAIL_TEST_PG") is { Length: > 0 } configured
             ? configured
-            : "Host=127.0.0.1;Port=5432;Username=modernmail;Password=modernmail;Database=modernmail";
+            : ModernMail.IntegrationTests.World.TestWorld.PostgresConnectionString;
 
     private readonly string _schema = "mmq_" + Guid.NewGuid().ToString("N")[..12];
 
