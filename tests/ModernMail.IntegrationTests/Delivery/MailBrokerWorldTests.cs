@@ -208,4 +208,40 @@ public class MailBrokerWorldTests
             Assert.Single(await ExactlyOneAsync(address));
         }
     }
+
+    [Fact]
+    public async Task RequiredTls_PostfixSelfSignedCertificate_DeliveredOverTlsAndRecordedInvalid()
+    {
+        string address = TestWorld.Unique("tls");
+        using var msg = Simple(address);
+        var config = Config();
+        config.Tls = TlsPolicy.Required;
+
+        var result = Assert.Single(await SendAsync(config, msg));
+
+        Assert.True(result.Delivered, result.Detail);
+        Assert.True(result.UsedTls);
+        Assert.False(result.CertificateValid);
+        Assert.StartsWith("Tls1", result.TlsProtocol);
+        Assert.False(string.IsNullOrEmpty(result.TlsCipher));
+        Assert.Single(await ExactlyOneAsync(address));
+    }
+
+    [Fact]
+    public async Task DisabledTls_DeliversInClearText()
+    {
+        string address = TestWorld.Unique("clear");
+        using var msg = Simple(address);
+        var config = Config();
+        config.Tls = TlsPolicy.Disabled;
+
+        var result = Assert.Single(await SendAsync(config, msg));
+
+        Assert.True(result.Delivered, result.Detail);
+        Assert.False(result.UsedTls);
+        string file = Assert.Single(await ExactlyOneAsync(address));
+        string received = (await MimeMessage.LoadAsync(file, TestContext.Current.CancellationToken)).Headers[HeaderId.Received] ?? "";
+        Assert.DoesNotContain("using TLS", received);
+        Assert.Contains("with ESMTP ", received);
+    }
 }

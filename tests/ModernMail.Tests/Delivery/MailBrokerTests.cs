@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using System.Net.Mime;
 using System.Text;
+using CsCheck;
 using ModernMail.Delivery;
 using ModernMail.Delivery.Internal;
 using ModernMail.Dkim;
@@ -151,5 +152,29 @@ public class MailBrokerTests
     public void Constructor_HostNameWithCrLf_Throws()
     {
         Assert.ThrowsAny<ArgumentException>(() => new MailBroker(new BrokerConfig { HostName = "evil\r\nRCPT TO:<x@y>" }));
+    }
+
+    [Fact]
+    public void PooledBufferStream_WritesSeeksAndReads_LikeMemoryStream()
+    {
+        Gen.Int[0, 200_000].Array[1, 6].Sample(sizes =>
+        {
+            using var pooled = new PooledBufferStream();
+            using var reference = new MemoryStream();
+            var random = new Random(sizes.Length);
+            foreach (int size in sizes)
+            {
+                byte[] data = new byte[size % 150_000];
+                random.NextBytes(data);
+                long at = reference.Length == 0 ? 0 : random.NextInt64(reference.Length);
+                pooled.Position = reference.Position = at;
+                pooled.Write(data);
+                reference.Write(data);
+            }
+            pooled.Position = reference.Position = 0;
+            byte[] a = new byte[reference.Length];
+            pooled.ReadExactly(a);
+            return pooled.Length == reference.Length && a.AsSpan().SequenceEqual(reference.ToArray()) && pooled.Read(new byte[1]) == 0;
+        }, iter: 50);
     }
 }

@@ -239,6 +239,26 @@ public class DkimSignerTests
         Assert.Contains("has no private key", Assert.Throws<DkimKeyException>(() => new DkimSigner(config)).Message);
     }
 
+    [Fact]
+    public async Task CreateAll_BrokerConfigWithTwoIdentities_SignsTwiceWithTheBrokerClock()
+    {
+        var config = new BrokerConfig { DkimConfig = DkimTestKeys.RsaConfig(), TimeProvider = new FakeTimeProvider(s_now) };
+        config.DkimSignatures.Add(DkimTestKeys.Ed25519Config());
+        IReadOnlyList<DkimSigner> signers = DkimSigner.CreateAll(config);
+        byte[] message = DkimCorpus.Load(Path.Combine("ModernMail.Tests", "Dkim", "Messages", "plain.eml"));
+
+        DkimSignResult[] results = await DkimSigner.SignAllAsync(signers, new MemoryStream(message), TestContext.Current.CancellationToken);
+        byte[] signed = [.. Encoding.ASCII.GetBytes(results[0].Header + results[1].Header), .. message];
+
+        Assert.Equal([DkimKeyType.Rsa, DkimKeyType.Ed25519], signers.Select(s => s.KeyType));
+        Assert.All(results, r => Assert.Equal(s_now.ToUnixTimeSeconds().ToString(), Tags(r.Header)["t"]));
+        Assert.Equal([DkimSignatureStatus.Pass, DkimSignatureStatus.Pass], (await Verifier().VerifyAsync(signed, TestContext.Current.CancellationToken)).Select(r => r.Status));
+        foreach (DkimSigner signer in signers)
+        {
+            signer.Dispose();
+        }
+    }
+
     private static Dictionary<string, string> Tags(string header)
     {
         string value = Regex.Replace(header["DKIM-Signature:".Length..], @"\s+", "");

@@ -8,7 +8,7 @@ internal sealed class SpoolStream : Stream
     public const int DefaultThreshold = 1024 * 1024;
 
     private readonly int _threshold;
-    private Stream _inner = new MemoryStream();
+    private Stream _inner = new PooledBufferStream();
 
     public SpoolStream(int threshold = DefaultThreshold) => _threshold = threshold;
 
@@ -49,7 +49,7 @@ internal sealed class SpoolStream : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        if (_inner is MemoryStream memory && memory.Length + buffer.Length > _threshold)
+        if (_inner is PooledBufferStream memory && memory.Length + buffer.Length > _threshold)
         {
             _inner = MoveToFile(memory);
         }
@@ -61,21 +61,20 @@ internal sealed class SpoolStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_inner is MemoryStream memory && memory.Length + buffer.Length > _threshold)
+        if (_inner is PooledBufferStream memory && memory.Length + buffer.Length > _threshold)
         {
             _inner = MoveToFile(memory);
         }
         await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
     }
 
-    private static FileStream MoveToFile(MemoryStream memory)
+    private static FileStream MoveToFile(PooledBufferStream memory)
     {
         string path = Path.Combine(Path.GetTempPath(), "modernmail-" + Path.GetRandomFileName());
         var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
             FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         long position = memory.Position;
-        memory.Position = 0;
-        memory.CopyTo(file);
+        memory.CopyAllTo(file);
         file.Position = position;
         memory.Dispose();
         return file;
