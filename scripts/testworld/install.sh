@@ -51,15 +51,17 @@ else
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
 fi
 
-# Stop system instances in case something started them anyway (no systemd here, so use the
-# init scripts; all of this is harmless when they are not running).
-for svc in postfix unbound opendkim dnsmasq; do
-  if [[ -x /etc/init.d/$svc ]]; then
-    /etc/init.d/$svc stop >/dev/null 2>&1 || true
+# Stop Debian's own instances if something started them anyway. Only their pid files are
+# used: the init scripts' "stop" matches by executable and would also kill the test world's
+# unbound/opendkim started by up.sh.
+for pidfile in /run/unbound.pid /run/opendkim/opendkim.pid /run/dnsmasq/dnsmasq.pid; do
+  if [[ -s $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "install.sh: stopping system service with $pidfile"
+    kill "$(cat "$pidfile")" || true
   fi
 done
-# Debian's postfix instance must not run: its default main.cf (if any) would listen on *:25.
-if [[ -f /var/spool/postfix/pid/master.pid ]] && postfix -c /etc/postfix status >/dev/null 2>&1; then
+if [[ -f /etc/postfix/main.cf ]] && postfix -c /etc/postfix status >/dev/null 2>&1; then
+  echo "install.sh: stopping the system Postfix instance"
   postfix -c /etc/postfix stop || true
 fi
 echo "install.sh: done"

@@ -202,12 +202,21 @@ def check_delivery():
             shutil.rmtree(os.path.join(MAIL, "a.test", lp), ignore_errors=True)
 
 
+def check_postgres():
+    env = dict(os.environ, PGPASSWORD="modernmail", PGCONNECT_TIMEOUT="5")
+    r = subprocess.run(["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "modernmail", "-d", "modernmail",
+                        "-tAc", "select current_user"], env=env, capture_output=True, text=True)
+    if r.returncode != 0 or r.stdout.strip() != "modernmail":
+        fail(f"PostgreSQL 127.0.0.1:5432 as modernmail: {r.stderr.strip() or r.stdout.strip()}")
+
+
 def main():
+    check_postgres()
     check_dns(5300)
     check_dns(5301)
     check_delivery()
     print("selfcheck: ok (DNS on :5300 and :5301, STARTTLS on :25, Maildir delivery, "
-          "DKIM rsa-sha256 and ed25519-sha256 pass, 550/450 recipients)")
+          "DKIM rsa-sha256 and ed25519-sha256 pass, 550/450 recipients, PostgreSQL)")
 
 
 if __name__ == "__main__":

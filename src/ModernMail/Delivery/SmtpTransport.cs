@@ -266,9 +266,10 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
     {
         var group = request.Group;
         var caps = session.Capabilities;
-        if (request.SenderUtf8 && !caps.SmtpUtf8)
+        if ((request.SenderUtf8 || request.Message.HeadersHave8Bit) && !caps.SmtpUtf8)
         {
-            FailAll(request, transient: false, $"the sender address needs SMTPUTF8, which {session.Peer} does not support", session, null);
+            string what = request.SenderUtf8 ? "the sender address" : "the message's UTF-8 header fields";
+            FailAll(request, transient: false, $"{what} need SMTPUTF8 (RFC 6531), which {session.Peer} does not support", session, null);
             return;
         }
         if (caps.MaxSize > 0 && request.Message.Length > caps.MaxSize)
@@ -278,7 +279,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         }
         var wire = new List<string>(group.Recipients.Count);
         var positions = new List<int>(group.Recipients.Count);
-        bool utf8 = request.SenderUtf8;
+        bool utf8 = request.SenderUtf8 || request.Message.HeadersHave8Bit;
         for (int i = 0; i < group.Recipients.Count; i++)
         {
             var recipient = group.Recipients[i];

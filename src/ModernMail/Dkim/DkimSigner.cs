@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using ModernMail.Dkim.Internal;
 
 namespace ModernMail.Dkim;
@@ -167,13 +168,62 @@ public sealed class DkimSigner : IDisposable
         }
     }
 
+    /// <summary>
+    /// Creates the signers a broker configuration asks for: <see cref="BrokerConfig.DkimConfig"/> first, then
+    /// each of <see cref="BrokerConfig.DkimSignatures"/>, with the broker's clock and logger.
+    /// </summary>
+    /// <exception cref="DkimException">A domain or selector is invalid.</exception>
+    /// <exception cref="DkimKeyException">A key is missing, invalid, or RSA under 1024 bits.</exception>
+    public static IReadOnlyList<DkimSigner> CreateAll(BrokerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var options = new DkimSignerOptions
+        {
+            TimeProvider = config.TimeProvider,
+            Logger = config.LoggerFactory?.CreateLogger("ModernMail.Dkim"),
+        };
+        var signers = new List<DkimSigner>();
+        try
+        {
+            if (config.DkimConfig is { } single)
+            {
+                signers.Add(new DkimSigner(single, options));
+            }
+
+            foreach (DkimConfig more in config.DkimSignatures)
+            {
+                signers.Add(new DkimSigner(more, options));
+            }
+        }
+        catch
+        {
+            foreach (DkimSigner signer in signers)
+            {
+                signer.Dispose();
+            }
+
+            throw;
+        }
+
+        return signers;
+    }
+
     /// <summary>Releases the private key.</summary>
     public void Dispose() => _key.Dispose();
 
     private DkimSignResult Finish(HeaderBlock block, byte[] bodyHash)
     {
         long now = _options.TimeProvider.GetUtcNow().ToUnixTimeSeconds();
-        var folder = new DkimHeaderFolder("DKIM-Signature");
+        string[] signedNames = SignedNames(block);
+        int namesLength = 0;
+        foreach (string name in signedNames)
+        {
+            namesLength += name.Length + 3;
+        }
+
+        // Tags, h=, bh= and b= (base64 of the signature) plus a fold every 78 characters.
+        int signatureLength = (_key.SignatureSize + 2) / 3 * 4;
+        var folder = new DkimHeaderFolder("DKIM-Signature", (200 + namesLength + signatureLength) * 81 / 78);
         folder.AppendTag("v=1;");
         folder.AppendTag($"a={_key.Algorithm};");
         folder.AppendTag($"c={Name(_headerCanonicalization)}/{Name(_bodyCanonicalization)};");
@@ -185,23 +235,30 @@ public sealed class DkimSigner : IDisposable
             folder.AppendTag($"x={now + (long)Math.Ceiling(expiration.TotalSeconds)};");
         }
 
-        string[] signedNames = SignedNames(block);
         folder.AppendHeaderList(signedNames);
         folder.AppendBase64("bh", Convert.ToBase64String(bodyHash), terminate: true);
         folder.AppendEmptySignatureTag();
 
-        byte[] unsigned = Encoding.ASCII.GetBytes(folder.ToString());
+        string unsignedText = folder.ToString();
+        byte[] unsigned = ArrayPool<byte>.Shared.Rent(unsignedText.Length);
         byte[] hash;
-        using (var headerHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        try
         {
-            DkimHeaderCanonicalizer.AppendSignedHeaders(headerHash, block, signedNames, unsigned, _headerCanonicalization);
+            int unsignedLength = Encoding.ASCII.GetBytes(unsignedText, unsigned);
+            using var headerHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            DkimHeaderCanonicalizer.AppendSignedHeaders(headerHash, block, signedNames, unsigned.AsSpan(0, unsignedLength), _headerCanonicalization);
             hash = headerHash.GetHashAndReset();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(unsigned);
         }
 
         folder.AppendBase64Value(Convert.ToBase64String(_key.SignHash(hash)), terminate: false);
-        string header = folder + "\r\n";
+        folder.AppendLineBreak();
+        string header = folder.ToString();
 
-        List<string> warnings = Warnings(block);
+        IReadOnlyList<string> warnings = Warnings(block);
         if (_options.Logger is { } logger)
         {
             foreach (string warning in warnings)
@@ -242,9 +299,9 @@ public sealed class DkimSigner : IDisposable
         return names.ToArray();
     }
 
-    private List<string> Warnings(HeaderBlock block)
+    private IReadOnlyList<string> Warnings(HeaderBlock block)
     {
-        var warnings = new List<string>();
+        List<string>? warnings = null;
         int fromCount = 0;
         foreach (HeaderField field in block.Fields)
         {
@@ -257,24 +314,24 @@ public sealed class DkimSigner : IDisposable
             string? fromDomain = DkimAddress.FindDomain(block.RawString(field));
             if (fromDomain is null)
             {
-                warnings.Add("The From header has no address with a domain; DMARC cannot align it with the DKIM signing domain " + _domain + ".");
+                (warnings ??= []).Add("The From header has no address with a domain; DMARC cannot align it with the DKIM signing domain " + _domain + ".");
             }
             else if (!DkimNames.IsSameOrSubdomain(fromDomain, _domain))
             {
-                warnings.Add($"The From domain {fromDomain} is not the DKIM signing domain {_domain} or a subdomain of it; the signature will not give DMARC alignment.");
+                (warnings ??= []).Add($"The From domain {fromDomain} is not the DKIM signing domain {_domain} or a subdomain of it; the signature will not give DMARC alignment.");
             }
         }
 
         if (fromCount == 0)
         {
-            warnings.Add("The message has no From header; RFC 5322 requires one and DKIM verifiers reject signatures without it.");
+            (warnings ??= []).Add("The message has no From header; RFC 5322 requires one and DKIM verifiers reject signatures without it.");
         }
         else if (fromCount > 1)
         {
-            warnings.Add($"The message has {fromCount} From headers; most receivers reject such messages.");
+            (warnings ??= []).Add($"The message has {fromCount} From headers; most receivers reject such messages.");
         }
 
-        return warnings;
+        return warnings ?? (IReadOnlyList<string>)[];
     }
 
     private static string[] HeaderNames(IList<string>? configured)

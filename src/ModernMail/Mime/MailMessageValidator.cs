@@ -80,11 +80,12 @@ public static class MailMessageValidator
         for (int i = 0; i < message.Attachments.Count; i++)
         {
             Attachment attachment = message.Attachments[i];
-            CheckParameters(attachment.ContentType, $"Attachments[{i}].ContentType");
             if (MimeTreeBuilder.FileName(attachment) is { } fileName && HasControl(fileName))
             {
                 throw new MailMessageFormatException($"Attachments[{i}].Name", "A file name must not contain control characters (CR, LF, NUL, ...).");
             }
+
+            CheckParameters(attachment.ContentType, $"Attachments[{i}].ContentType");
 
             if (attachment.ContentDisposition?.Inline == true)
             {

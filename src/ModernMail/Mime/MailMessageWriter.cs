@@ -23,6 +23,8 @@ public static class MailMessageWriter
     /// AlternateView.TransferEncoding is honoured for QuotedPrintable, SevenBit and EightBit when the content allows it;
     /// Base64 is .NET's default for views and so means "choose". Reading the ContentId of a linked resource or inline
     /// attachment that has none makes .NET invent a GUID: set it for deterministic output.</para>
+    /// <para>Text is always written as UTF-8: SubjectEncoding, HeadersEncoding and BodyEncoding are ignored
+    /// (an AlternateView keeps the charset of its own bytes). Attachments and linked resources are always base64.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="MailMessageFormatException">A field cannot be written safely (see <see cref="MailMessageValidator.Validate"/>) or the host name is invalid; nothing has been written.</exception>

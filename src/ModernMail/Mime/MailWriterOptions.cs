@@ -10,6 +10,7 @@ public sealed class MailWriterOptions
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>The source of boundaries and Message-IDs; null means a cryptographic generator, a seeded <see cref="System.Random"/> makes output deterministic.</summary>
+    /// <remarks><see cref="System.Random"/> is not thread-safe: do not share one between concurrent writes.</remarks>
     public Random? Random { get; set; }
 
     /// <summary>Whether text bodies may be sent as 8bit (only when the server announced 8BITMIME); otherwise output is 7-bit.</summary>

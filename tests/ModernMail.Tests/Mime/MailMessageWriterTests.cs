@@ -335,6 +335,24 @@ public class MailMessageWriterTests
         Assert.Equal("plain view", plain.Text);
     }
 
+    [Theory]
+    [InlineData(true, "8bit")]
+    [InlineData(false, "quoted-printable")]
+    public void AlternateView_EightBitRequested_OnlyWhenAllowed(bool allow8Bit, string expected)
+    {
+        using var msg = new MailMessage("a@example.com", "b@example.com", "s", "x");
+        var view = AlternateView.CreateAlternateViewFromString("<p>Grüße</p>", Encoding.UTF8, "text/html");
+        view.TransferEncoding = TransferEncoding.EightBit;
+        msg.AlternateViews.Add(view);
+
+        byte[] raw = Render(msg, DeterministicOptions(allow8Bit: allow8Bit));
+        MimeMessage parsed = Parse(raw);
+
+        AssertWireDiscipline(raw, allow8Bit);
+        Assert.Equal("<p>Grüße</p>", parsed.HtmlBody);
+        Assert.Equal(expected, ((Multipart)parsed.Body)[1].Headers[HeaderId.ContentTransferEncoding]);
+    }
+
     [Fact]
     public void AlternateView_SevenBitRequestedOnNonAsciiContent_FallsBackToQuotedPrintable()
     {

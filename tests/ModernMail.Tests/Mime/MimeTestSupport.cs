@@ -78,11 +78,42 @@ internal static class MimeTestSupport
         return [.. text[..end].Split("\r\n")];
     }
 
+    /// <summary>The header lines of the message and of every body part (the lines after each "--=_" delimiter up to the blank line).</summary>
+    public static List<string> AllHeaderLines(byte[] raw)
+    {
+        var result = new List<string>();
+        bool inHeader = true;
+        foreach (string line in Encoding.UTF8.GetString(raw).Split("\r\n"))
+        {
+            if (line.StartsWith("--=_", StringComparison.Ordinal))
+            {
+                inHeader = !line.EndsWith("--", StringComparison.Ordinal);
+            }
+            else if (line.Length == 0)
+            {
+                inHeader = false;
+            }
+            else if (inHeader)
+            {
+                result.Add(line);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Every header line (top level and in parts) of at most 78 characters unless it has no fold point.</summary>
     public static void AssertHeaderLinesFolded(byte[] raw)
     {
-        foreach (string line in HeaderLines(raw))
+        List<string> lines = AllHeaderLines(raw);
+        Assert.True(lines.Count >= HeaderLines(raw).Count);
+        foreach (string line in lines)
         {
+            foreach (System.Text.RegularExpressions.Match word in System.Text.RegularExpressions.Regex.Matches(line, @"=\?[^?\s]+\?[QB]\?[^?\s]*\?="))
+            {
+                Assert.True(word.Length <= 75, $"encoded-word of {word.Length}: {word.Value}");
+            }
+
             if (line.Length <= 78)
             {
                 continue;

@@ -1,6 +1,6 @@
-using CsCheck;
 using System.Buffers;
 using System.Text;
+using CsCheck;
 using ModernMail.Smtp;
 using ModernMail.Smtp.Internal;
 using Xunit;

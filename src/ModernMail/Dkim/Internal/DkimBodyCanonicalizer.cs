@@ -41,8 +41,10 @@ internal sealed class DkimBodyCanonicalizer
         _pendingLineBreaks = 0;
     }
 
+    /// <remarks>The destination must hold at least 2 bytes (one CRLF), so that every call makes progress.</remarks>
     public OperationStatus Encode(ReadOnlySpan<byte> source, Span<byte> destination, out int consumed, out int written, bool isFinal)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, 2, nameof(destination));
         SearchValues<byte> special = _relaxed ? s_relaxedSpecial : s_simpleSpecial;
         int s = 0;
         int d = 0;

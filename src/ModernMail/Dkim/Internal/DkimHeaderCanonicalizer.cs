@@ -110,14 +110,23 @@ internal static class DkimHeaderCanonicalizer
         ReadOnlySpan<byte> signatureField, DkimCanonicalization canonicalization)
     {
         IReadOnlyList<HeaderField> fields = block.Fields;
-        var used = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            foreach (string name in signedNames)
+            for (int n = 0; n < signedNames.Count; n++)
             {
-                used.TryGetValue(name, out int skip);
-                used[name] = skip + 1;
+                string name = signedNames[n];
+
+                // How many times this name was listed before: that many instances are already used.
+                int skip = 0;
+                for (int k = 0; k < n; k++)
+                {
+                    if (string.Equals(signedNames[k], name, StringComparison.OrdinalIgnoreCase))
+                    {
+                        skip++;
+                    }
+                }
+
                 for (int i = fields.Count - 1; i >= 0; i--)
                 {
                     if (!block.NameEquals(fields[i], name))

@@ -8,11 +8,12 @@ internal sealed class DkimHeaderFolder
     public const int MaxLineLength = 78;
     private const string Fold = "\r\n ";
 
-    private readonly StringBuilder _builder = new(512);
+    private readonly StringBuilder _builder;
     private int _lineLength;
 
-    public DkimHeaderFolder(string fieldName)
+    public DkimHeaderFolder(string fieldName, int capacity)
     {
+        _builder = new StringBuilder(capacity);
         _builder.Append(fieldName).Append(':');
         _lineLength = fieldName.Length + 1;
     }
@@ -94,6 +95,9 @@ internal sealed class DkimHeaderFolder
         NewLine();
         Append("b=");
     }
+
+    /// <summary>Ends the field with CRLF.</summary>
+    public void AppendLineBreak() => _builder.Append("\r\n");
 
     public override string ToString() => _builder.ToString();
 

@@ -12,6 +12,9 @@ internal abstract class DkimSigningKey : IDisposable
     /// <summary>The a= tag value.</summary>
     public string Algorithm => KeyType == DkimKeyType.Rsa ? "rsa-sha256" : "ed25519-sha256";
 
+    /// <summary>The length of a signature in bytes.</summary>
+    public abstract int SignatureSize { get; }
+
     /// <summary>Signs a SHA-256 hash: RSASSA-PKCS1-v1_5 over the hash, or Ed25519 over the 32 hash bytes (RFC 8463 §3).</summary>
     public abstract byte[] SignHash(ReadOnlySpan<byte> hash);
 
@@ -53,12 +56,22 @@ internal abstract class DkimSigningKey : IDisposable
 
     private sealed class RsaKey(RSA rsa) : DkimSigningKey
     {
+        // RSA instances are not documented as safe for concurrent use; a signer is shared across sends.
+        private readonly Lock _lock = new();
+
         public override DkimKeyType KeyType => DkimKeyType.Rsa;
+
+        public override int SignatureSize => (rsa.KeySize + 7) / 8;
 
         public override byte[] SignHash(ReadOnlySpan<byte> hash)
         {
-            byte[] signature = new byte[rsa.KeySize / 8];
-            int written = rsa.SignHash(hash, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            byte[] signature = new byte[SignatureSize];
+            int written;
+            lock (_lock)
+            {
+                written = rsa.SignHash(hash, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            }
+
             return written == signature.Length ? signature : signature[..written];
         }
 
@@ -80,6 +93,8 @@ internal abstract class DkimSigningKey : IDisposable
         }
 
         public override DkimKeyType KeyType => DkimKeyType.Ed25519;
+
+        public override int SignatureSize => 64;
 
         public override byte[] SignHash(ReadOnlySpan<byte> hash) => SignatureAlgorithm.Ed25519.Sign(_key, hash);
 

@@ -203,7 +203,7 @@ internal sealed class HeaderBlock : IDisposable
     // field = name ":" value CRLF; a line that starts with WSP continues the previous field (RFC 5322 §2.2.3).
     private static List<HeaderField> SplitFields(ReadOnlySpan<byte> headers)
     {
-        var fields = new List<HeaderField>();
+        var fields = new List<HeaderField>(headers.Count((byte)'\n') + 1);
         int start = -1;
         int i = 0;
         while (i < headers.Length)

@@ -128,7 +128,8 @@ internal static class EncodedWords
 
             if (wordStart == pos)
             {
-                break; // trailing whitespace
+                pos = start; // only trailing whitespace left
+                break;
             }
 
             words.Add((text[start..wordStart], text[wordStart..pos]));
@@ -146,7 +147,12 @@ internal static class EncodedWords
         bool[] encode = new bool[words.Count];
         for (int i = 0; i < words.Count; i++)
         {
-            encode[i] = !IsPlainWord(words[i].Word, phrase) || (phrase && i > 0 && words[i].Space != " ");
+            encode[i] |= !IsPlainWord(words[i].Word, phrase);
+            if (phrase && i > 0 && words[i].Space != " ")
+            {
+                // Decoders collapse whitespace between phrase tokens, so both neighbours carry it encoded.
+                encode[i - 1] = encode[i] = true;
+            }
         }
 
         encode[0] |= words[0].Space.Length > 0;

@@ -167,7 +167,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             if (extra)
             {
                 State = SmtpSessionState.Broken;
-                throw new SmtpProtocolException($"STARTTLS to {Peer}: the server sent data after its 220 reply");
+                throw new SmtpTlsException($"STARTTLS to {Peer}: the server sent data after its 220 reply");
             }
         }
         await _reader.CompleteAsync().ConfigureAwait(false);

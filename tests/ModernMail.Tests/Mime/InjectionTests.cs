@@ -1,0 +1,227 @@
+// MimeKit's nullable annotations make every parsed-tree lookup noisy; the assertions cover nulls.
+#nullable disable
+using System.Net.Mail;
+using MimeKit;
+using ModernMail.Mime;
+using Xunit;
+using static ModernMail.Tests.Mime.MimeTestSupport;
+
+namespace ModernMail.Tests.Mime;
+
+/// <summary>CR, LF and NUL in any header-bearing field never start a new header line: encoded safely or rejected.</summary>
+public class InjectionTests
+{
+    private const string Evil = "x\r\nBcc: victim@example.com\r\n\r\nbody\0";
+
+    private static MailMessage Basic() => new("a@example.com", "b@example.com", "s", "body");
+
+    /// <summary>The message parses with exactly the header fields we expect and no Bcc.</summary>
+    private static MimeMessage AssertNoInjectedHeaders(byte[] raw)
+    {
+        AssertWireDiscipline(raw);
+        MimeMessage parsed = Parse(raw);
+        Assert.DoesNotContain(parsed.Headers, h => h.Field.Equals("Bcc", StringComparison.OrdinalIgnoreCase));
+        Assert.Empty(parsed.Bcc);
+        Assert.All(HeaderLines(raw), l => Assert.False(l.StartsWith("Bcc", StringComparison.OrdinalIgnoreCase), l));
+        return parsed;
+    }
+
+    [Theory]
+    [InlineData("x\0y")]
+    [InlineData("bell\u0007 and escape\u001b")]
+    [InlineData("del\u007f")]
+    public void Subject_ControlCharacters_EncodedAndRoundTrip(string subject)
+    {
+        using MailMessage msg = Basic();
+        msg.Subject = subject;
+
+        MimeMessage parsed = AssertNoInjectedHeaders(Render(msg));
+
+        Assert.Equal(subject, parsed.Subject);
+    }
+
+    [Fact]
+    public void Subject_CrLf_RejectedByMailMessage()
+    {
+        using MailMessage msg = Basic();
+        Assert.Throws<ArgumentException>(() => msg.Subject = Evil);
+    }
+
+    [Fact]
+    public void DisplayNames_CrLfNul_EncodedInEveryAddressField()
+    {
+        using var msg = new MailMessage { From = new MailAddress("a@example.com", Evil), Sender = new MailAddress("s@example.com", Evil), Body = "b" };
+        msg.ReplyToList.Add(new MailAddress("r@example.com", Evil));
+        msg.To.Add(new MailAddress("t@example.com", Evil));
+        msg.CC.Add(new MailAddress("c@example.com", Evil));
+
+        MimeMessage parsed = AssertNoInjectedHeaders(Render(msg));
+
+        string expected = msg.From.DisplayName; // as MailAddress keeps it
+        Assert.Contains("\r\n", expected, StringComparison.Ordinal);
+        Assert.Equal(expected, ((MailboxAddress)parsed.From[0]).Name);
+        Assert.Equal(expected, parsed.Sender.Name);
+        Assert.Equal(expected, parsed.ReplyTo.Mailboxes.Single().Name);
+        Assert.Equal(expected, parsed.To.Mailboxes.Single().Name);
+        Assert.Equal(expected, parsed.Cc.Mailboxes.Single().Name);
+        Assert.Equal("b", parsed.TextBody);
+    }
+
+    [Theory]
+    [InlineData("a@example.com\r\nBcc: v@example.com")]
+    [InlineData("\"a\r\nb\"@example.com")]
+    [InlineData("a\0@example.com")]
+    public void Addresses_CrLfNul_RejectedBeforeTheyReachTheWriter(string address)
+    {
+        Assert.ThrowsAny<FormatException>(() => new MailAddress(address));
+    }
+
+    [Theory]
+    [InlineData("X-Custom", "value\r\nBcc: v@example.com")]
+    [InlineData("X-Custom", "value\nInjected: yes")]
+    [InlineData("X-Custom", "value\rInjected: yes")]
+    [InlineData("X-Custom", "nul\0byte")]
+    [InlineData("Message-ID", "<caf\u00e9@example.com>")]
+    [InlineData("Date", "Mon, 1 Jan 2024 00:00:00 +0000\u00a0")]
+    [InlineData("References", "<a@b>\r\n <c@d>")]
+    public void CustomHeaderValues_Unsafe_Rejected(string name, string value)
+    {
+        using MailMessage msg = Basic();
+        msg.Headers.Add(name, value);
+
+        var e = Assert.Throws<MailMessageFormatException>(() => Render(msg));
+
+        Assert.Equal($"Headers[{name}]", e.Field);
+        Assert.Contains(name, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CustomHeaderNames_Invalid_Rejected()
+    {
+        using MailMessage msg = Basic();
+        Assert.ThrowsAny<FormatException>(() => msg.Headers.Add("X Bad", "v"));
+        Assert.ThrowsAny<FormatException>(() => msg.Headers.Add("X-Bad\r\nBcc", "v"));
+
+        msg.Headers.Add(new string('X', 77), "v");
+        Assert.Equal($"Headers[{new string('X', 77)}]", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
+    }
+
+    [Fact]
+    public void CustomHeaderValue_NonAsciiAndControls_EncodedSafely()
+    {
+        using MailMessage msg = Basic();
+        msg.Headers.Add("X-Note", "tab\there \u0001 and ünïcödé");
+
+        MimeMessage parsed = AssertNoInjectedHeaders(Render(msg));
+
+        Assert.Equal("tab\there \u0001 and ünïcödé", parsed.Headers["X-Note"]);
+    }
+
+    [Theory]
+    [InlineData("file\r\nContent-Type: text/html.txt")]
+    [InlineData("file\0.txt")]
+    [InlineData("file\n.txt")]
+    public void AttachmentName_ControlCharacters_Rejected(string name)
+    {
+        using MailMessage msg = Basic();
+        msg.Attachments.Add(new Attachment(new MemoryStream([1]), name));
+
+        Assert.Equal("Attachments[0].Name", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
+    }
+
+    [Fact]
+    public void AttachmentDispositionFileName_ControlCharacters_Rejected()
+    {
+        using MailMessage msg = Basic();
+        var attachment = new Attachment(new MemoryStream([1]), "ok.bin");
+        attachment.ContentDisposition.FileName = "evil\r\nX: y.bin";
+        msg.Attachments.Add(attachment);
+
+        Assert.Equal("Attachments[0].Name", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
+    }
+
+    [Theory]
+    [InlineData("id\r\nBcc: v@example.com")]
+    [InlineData("id\0")]
+    [InlineData("two words")]
+    public void ContentIds_Unsafe_Rejected(string contentId)
+    {
+        using MailMessage inlineMsg = Basic();
+        var attachment = new Attachment(new MemoryStream([1]), "a.png") { ContentId = contentId };
+        attachment.ContentDisposition.Inline = true;
+        inlineMsg.Attachments.Add(attachment);
+
+        using MailMessage relatedMsg = Basic();
+        var view = AlternateView.CreateAlternateViewFromString("<img src=cid:x>", null, "text/html");
+        view.LinkedResources.Add(new LinkedResource(new MemoryStream([1]), "image/png") { ContentId = contentId });
+        relatedMsg.AlternateViews.Add(view);
+
+        Assert.Equal("Attachments[0].ContentId", Assert.Throws<MailMessageFormatException>(() => Render(inlineMsg)).Field);
+        Assert.Equal("AlternateViews[0].LinkedResources[0].ContentId", Assert.Throws<MailMessageFormatException>(() => Render(relatedMsg)).Field);
+    }
+
+    [Fact]
+    public void ContentId_AngleBrackets_RejectedByDotNet()
+    {
+        Assert.Throws<ArgumentException>(() => new Attachment(new MemoryStream([1]), "a.png") { ContentId = "<id>" });
+    }
+
+    [Fact]
+    public void ContentTypeParameter_CrLf_Rejected()
+    {
+        using MailMessage msg = Basic();
+        var type = new System.Net.Mime.ContentType("text/plain");
+        type.Parameters["format"] = "flowed\r\nBcc: v@example.com";
+        msg.AlternateViews.Add(AlternateView.CreateAlternateViewFromString("x", type));
+
+        Assert.Equal("AlternateViews[0].ContentType", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
+    }
+
+    [Theory]
+    [InlineData("host\r\nBcc: v@example.com")]
+    [InlineData("host name")]
+    [InlineData("")]
+    [InlineData("a@b")]
+    public void HostName_Invalid_Rejected(string host)
+    {
+        using MailMessage msg = Basic();
+        var options = DeterministicOptions();
+        options.HostName = host;
+
+        Assert.Equal("HostName", Assert.Throws<MailMessageFormatException>(() => Render(msg, options)).Field);
+    }
+
+    [Fact]
+    public void MissingFrom_Rejected_NothingWritten()
+    {
+        using var msg = new MailMessage { Body = "b" };
+        msg.To.Add("b@example.com");
+        using var output = new MemoryStream();
+
+        var e = Assert.Throws<MailMessageFormatException>(() => ModernMail.Mime.MailMessageWriter.WriteAsync(msg, output, DeterministicOptions(), TestContext.Current.CancellationToken).GetAwaiter().GetResult());
+
+        Assert.Equal("From", e.Field);
+        Assert.Equal(0, output.Length);
+        Assert.IsAssignableFrom<ModernMailException>(e);
+    }
+
+    [Fact]
+    public void AttachmentNameWithQuotesAndBackslashes_EscapedNotInjected()
+    {
+        using MailMessage msg = Basic();
+        msg.Attachments.Add(new Attachment(new MemoryStream([1]), "a\"; filename=\"evil.exe"));
+
+        MimeMessage parsed = AssertNoInjectedHeaders(Render(msg));
+
+        MimePart part = parsed.Attachments.OfType<MimePart>().Single();
+        Assert.Equal("a\"; filename=\"evil.exe", part.ContentDisposition.Parameters["filename"]);
+        Assert.Single(part.ContentDisposition.Parameters);
+    }
+
+    [Fact]
+    public void ValidateAndSmtpUtf8_NullMessage_Throw()
+    {
+        Assert.Throws<ArgumentNullException>(() => MailMessageValidator.Validate(null));
+        Assert.Throws<ArgumentNullException>(() => MailMessageValidator.RequiresSmtpUtf8(null));
+    }
+}
