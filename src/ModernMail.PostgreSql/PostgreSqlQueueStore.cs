@@ -63,6 +63,10 @@ public sealed class PostgreSqlQueueStore : IQueueStore
     /// <inheritdoc />
     public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => _core.GetNextDueAsync(cancellationToken);
 
-    /// <summary>Closes the connection pool.</summary>
-    public ValueTask DisposeAsync() => _core.DisposeAsync();
+    /// <summary>Waits for pending writes to commit and closes the connection pool.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _core.CloseAsync().ConfigureAwait(false);
+        await _core.DisposeAsync().ConfigureAwait(false);
+    }
 }

@@ -28,6 +28,8 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
     // SKIP LOCKED: concurrent workers each take different due messages instead of queueing behind one another's row locks.
     protected override string LockClause => " FOR UPDATE SKIP LOCKED";
 
+    protected override bool GroupCommit => false;
+
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
         => await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 

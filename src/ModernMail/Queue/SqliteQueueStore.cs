@@ -75,11 +75,11 @@ public sealed class SqliteQueueStore : IQueueStore
     /// <inheritdoc />
     public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => _core.GetNextDueAsync(cancellationToken);
 
-    /// <summary>Closes pooled connections to the database file.</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>Waits for pending writes to commit and closes pooled connections to the database file.</summary>
+    public async ValueTask DisposeAsync()
     {
+        await _core.CloseAsync().ConfigureAwait(false);
         SqliteConnection.ClearAllPools();
         _core.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

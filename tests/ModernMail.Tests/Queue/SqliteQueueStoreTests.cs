@@ -219,6 +219,37 @@ public sealed class SqliteQueueStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task GroupCommit_ConcurrentEnqueues_AllStored_AndOneBadWriteFailsAlone()
+    {
+        await using var store = new SqliteQueueStore(_directory);
+        await store.InitializeAsync(Ct);
+        await store.EnqueueAsync(Entry("dup", "s@sender.test", "a@a.test"), new MemoryStream("first"u8.ToArray()), Ct);
+
+        // 200 concurrent enqueues plus one with an id that already exists: they share transactions, only the duplicate fails.
+        var writes = Enumerable.Range(0, 200)
+            .Select(i => store.EnqueueAsync(Entry("m" + i, "s@sender.test", $"r{i}@a.test"), new NonSeekableStream(System.Text.Encoding.ASCII.GetBytes("body " + i)), Ct))
+            .Append(store.EnqueueAsync(Entry("dup", "s@sender.test", "b@a.test"), new MemoryStream("second"u8.ToArray()), Ct))
+            .ToList();
+        var outcome = await Task.WhenAll(writes.Select(async w => { try { await w; return null; } catch (QueueStoreException ex) { return ex; } }));
+
+        Assert.Single(outcome, e => e is not null);
+        Assert.Equal(201, (await store.ListAsync(pendingOnly: false, 1000, Ct)).Count);
+        for (int i = 0; i < 200; i += 37)
+        {
+            await using var body = await store.OpenMessageAsync("m" + i, Ct);
+            Assert.Equal("body " + i, new StreamReader(body).ReadToEnd());
+        }
+        await using var first = await store.OpenMessageAsync("dup", Ct);
+        Assert.Equal("first", new StreamReader(first).ReadToEnd());
+        Assert.Equal("a@a.test", (await store.GetAsync("dup", Ct))!.Recipients.Single().Address);
+    }
+
+    private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
+
+    [Fact]
     public void Factory_ParsesSqliteAndRejectsUnknownSchemes()
     {
         var store = Assert.IsType<SqliteQueueStore>(QueueStoreFactory.Create("sqlite:" + Path.Combine(_directory, "q.sqlite")));

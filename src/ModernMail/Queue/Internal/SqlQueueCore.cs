@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Data.Common;
 using System.Globalization;
-using ModernMail.Delivery;
+using System.Threading.Channels;
 
 namespace ModernMail.Queue.Internal;
 
@@ -13,6 +13,11 @@ internal abstract class SqlQueueCore
 {
     private const string PendingStates = "(0, 1, 3)";
     private const string FinalStates = "(2, 4, 5)";
+    private const int MaxBatch = 256;
+
+    private readonly Channel<WriteOperation> _writes = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly object _writerLock = new();
+    private Task? _writer;
 
     /// <summary>Where the store lives, for error messages (no passwords).</summary>
     protected abstract string Description { get; }
@@ -22,6 +27,10 @@ internal abstract class SqlQueueCore
 
     /// <summary>Begins a transaction that will write (SQLite: BEGIN IMMEDIATE under an in-process lock).</summary>
     protected abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>True to batch concurrent writes into one transaction (SQLite: one writer anyway, one fsync per batch);
+    /// false to give each write its own transaction on its own pooled connection (PostgreSQL commits those in parallel).</summary>
+    protected abstract bool GroupCommit { get; }
 
     /// <summary>Releases whatever <see cref="BeginWriteAsync"/> took besides the transaction.</summary>
     protected virtual void EndWrite() { }
@@ -62,11 +71,37 @@ internal abstract class SqlQueueCore
         {
             throw new ArgumentException("A queued message needs at least one recipient.", nameof(entry));
         }
-        return WriteAsync("enqueue", async (connection, transaction, ct) =>
+        return EnqueueCoreAsync(entry, message, cancellationToken);
+    }
+
+    private async Task EnqueueCoreAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken)
+    {
+        // A batch that fails is retried one operation at a time, so the body must be readable again from the start.
+        MemoryStream? buffered = null;
+        if (!message.CanSeek)
         {
-            await InsertEntryAsync(connection, transaction, entry, message, ct).ConfigureAwait(false);
-            return 0;
-        }, cancellationToken);
+            buffered = new MemoryStream();
+            await message.CopyToAsync(buffered, cancellationToken).ConfigureAwait(false);
+            buffered.Position = 0;
+            message = buffered;
+        }
+        long start = message.Position;
+        try
+        {
+            await WriteAsync("enqueue", async (connection, transaction, ct) =>
+            {
+                message.Position = start;
+                await InsertEntryAsync(connection, transaction, entry, message, ct).ConfigureAwait(false);
+                return 0;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (buffered is not null)
+            {
+                await buffered.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task InsertEntryAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream message, CancellationToken cancellationToken)
@@ -412,30 +447,167 @@ internal abstract class SqlQueueCore
         }
     }
 
-    protected Task<T> WriteAsync<T>(string operation, Func<DbConnection, DbTransaction, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    /// <summary>Runs a write in a transaction shared with whatever other writes are waiting (group commit) and returns after the commit.</summary>
+    /// <remarks>Every commit is an fsync; batching concurrent enqueues, leases and outcomes into one transaction is what lets the
+    /// queue keep up with delivery. When a batch fails, its operations are retried one per transaction so only the culprit fails.
+    /// Cancellation is honoured until the operation starts; after that it runs to its commit (no half-known outcome).</remarks>
+    protected async Task<T> WriteAsync<T>(string operation, Func<DbConnection, DbTransaction, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
-        return RunAsync(operation, async ct =>
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!GroupCommit)
         {
-            var connection = await OpenAsync(ct).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
+            return await RunAsync(operation, async ct =>
             {
-                var transaction = await BeginWriteAsync(connection, ct).ConfigureAwait(false);
-                try
+                var connection = await OpenAsync(ct).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
                 {
-                    await using (transaction.ConfigureAwait(false))
+                    var transaction = await BeginWriteAsync(connection, ct).ConfigureAwait(false);
+                    try
                     {
-                        T result = await action(connection, transaction, ct).ConfigureAwait(false);
-                        // Not cancellable: once the work is done, committing must not be abandoned halfway.
-                        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-                        return result;
+                        await using (transaction.ConfigureAwait(false))
+                        {
+                            T result = await action(connection, transaction, ct).ConfigureAwait(false);
+                            // Not cancellable: once the work is done, committing must not be abandoned halfway.
+                            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                            return result;
+                        }
+                    }
+                    finally
+                    {
+                        EndWrite();
                     }
                 }
-                finally
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        var write = new WriteOperation(operation, async (connection, transaction, ct) => await action(connection, transaction, ct).ConfigureAwait(false), cancellationToken);
+        EnsureWriter();
+        if (!_writes.Writer.TryWrite(write))
+        {
+            throw new ObjectDisposedException(GetType().Name, "The queue store has been disposed.");
+        }
+        return (T)(await write.Completion.Task.ConfigureAwait(false))!;
+    }
+
+    private void EnsureWriter()
+    {
+        if (_writer is null)
+        {
+            lock (_writerLock)
+            {
+                _writer ??= Task.Run(WriteLoopAsync);
+            }
+        }
+    }
+
+    /// <summary>Stops accepting writes and waits for the queued ones to commit.</summary>
+    public async Task CloseAsync()
+    {
+        _writes.Writer.TryComplete();
+        if (_writer is { } writer)
+        {
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<WriteOperation>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+            {
+                if (write.CancellationToken.IsCancellationRequested)
                 {
-                    EndWrite();
+                    write.Completion.TrySetCanceled(write.CancellationToken);
+                }
+                else
+                {
+                    batch.Add(write);
                 }
             }
-        }, cancellationToken);
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+            try
+            {
+                await CommitBatchAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (batch.Count > 1 && Wrap(ex, "write") is QueueStoreException { IsTransient: true })
+            {
+                // The store itself is unavailable (locked, full, server gone): every operation fails the same way; do not wait once per operation.
+                foreach (var write in batch)
+                {
+                    write.Completion.TrySetException(Wrap(ex, write.Operation));
+                }
+            }
+            catch (Exception) when (batch.Count > 1)
+            {
+                foreach (var write in batch)
+                {
+                    try
+                    {
+                        await CommitBatchAsync([write]).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        write.Completion.TrySetException(Wrap(ex, write.Operation));
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                batch[0].Completion.TrySetException(Wrap(ex, batch[0].Operation));
+            }
+        }
+    }
+
+    private async Task CommitBatchAsync(IReadOnlyList<WriteOperation> batch)
+    {
+        var results = new object?[batch.Count];
+        var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginWriteAsync(connection, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await using (transaction.ConfigureAwait(false))
+                {
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        results[i] = await batch[i].Action(connection, transaction, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                EndWrite();
+            }
+        }
+        for (int i = 0; i < batch.Count; i++)
+        {
+            batch[i].Completion.TrySetResult(results[i]);
+        }
+    }
+
+    private Exception Wrap(Exception exception, string operation) => exception switch
+    {
+        DbException db => Translate(db, operation),
+        IOException io => new QueueStoreException($"Queue store {Description}: {operation} failed: {io.Message}", io) { IsTransient = true },
+        _ => exception,
+    };
+
+    private sealed class WriteOperation(string operation, Func<DbConnection, DbTransaction, CancellationToken, Task<object?>> action, CancellationToken cancellationToken)
+    {
+        public string Operation { get; } = operation;
+
+        public Func<DbConnection, DbTransaction, CancellationToken, Task<object?>> Action { get; } = action;
+
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public TaskCompletionSource<object?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)

@@ -29,6 +29,8 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
 
     protected override string LockClause => "";
 
+    protected override bool GroupCommit => true;
+
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
