@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using DnsClient;
+using DnsClient.Protocol;
+using ModernMail.Deliverability.Internal;
+
+namespace ModernMail.Deliverability;
+
+/// <summary>An <see cref="IDnsLookup"/> that asks real DNS servers through DnsClient, without a cache.</summary>
+public sealed class DnsClientLookup : IDnsLookup
+{
+    private readonly LookupClient _client;
+
+    /// <summary>Creates a lookup that asks the given servers, or the system's servers when none are given.</summary>
+    /// <param name="servers">Servers as "address" or "address:port" ("[::1]:53" for IPv6 with a port); empty for the system's resolvers.</param>
+    /// <param name="timeout">How long to wait for one answer; the default is 5 seconds.</param>
+    /// <param name="retries">How many times to repeat a query that timed out; the default is 1.</param>
+    /// <exception cref="FormatException">A server is not "address[:port]".</exception>
+    public DnsClientLookup(IEnumerable<string>? servers = null, TimeSpan? timeout = null, int retries = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(retries);
+        var endPoints = new List<NameServer>();
+        foreach (var server in servers ?? [])
+        {
+            endPoints.Add(new NameServer(ParseServer(server)));
+        }
+
+        var options = endPoints.Count > 0 ? new LookupClientOptions([.. endPoints]) : new LookupClientOptions();
+        options.UseCache = false;
+        options.Timeout = timeout ?? TimeSpan.FromSeconds(5);
+        options.Retries = retries;
+        options.ThrowDnsErrors = false;
+        options.UseTcpFallback = true;
+        options.ContinueOnDnsError = false;
+        _client = new LookupClient(options);
+    }
+
+    /// <summary>Parses "address" or "address:port" ("[v6]:port" for IPv6 with a port); the port defaults to 53.</summary>
+    /// <exception cref="FormatException">The text is not an address with an optional port.</exception>
+    public static IPEndPoint ParseServer(string server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        // "[v6]:port" and "v4:port" carry a port; IPAddress.TryParse would accept "[::1]:5353" and drop it.
+        var hasPort = server.StartsWith('[') || server.Count(c => c == ':') == 1;
+        if (!hasPort && IPAddress.TryParse(server, out var bare))
+        {
+            return new IPEndPoint(bare, 53);
+        }
+
+        if (hasPort && IPEndPoint.TryParse(server, out var endPoint) && (endPoint.Port != 0 || server.EndsWith(']')))
+        {
+            return endPoint.Port == 0 ? new IPEndPoint(endPoint.Address, 53) : endPoint;
+        }
+
+        throw new FormatException($"DNS server \"{server}\" is not an IP address with an optional :port.");
+    }
+
+    /// <inheritdoc/>
+    public Task<DnsQueryResult<string>> QueryTxtAsync(string name, CancellationToken cancellationToken = default) =>
+        QueryAsync(name, QueryType.TXT, static a => a.TxtRecords().Select(t => string.Concat(t.Text)), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<DnsQueryResult<IPAddress>> QueryAAsync(string name, CancellationToken cancellationToken = default) =>
+        QueryAsync(name, QueryType.A, static a => a.ARecords().Select(r => r.Address), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<DnsQueryResult<IPAddress>> QueryAaaaAsync(string name, CancellationToken cancellationToken = default) =>
+        QueryAsync(name, QueryType.AAAA, static a => a.AaaaRecords().Select(r => r.Address), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<DnsQueryResult<MxRecord>> QueryMxAsync(string name, CancellationToken cancellationToken = default) =>
+        QueryAsync(name, QueryType.MX, static a => a.MxRecords().Select(r => new MxRecord(r.Preference, TrimDot(r.Exchange.Value))), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<DnsQueryResult<string>> QueryPtrAsync(IPAddress address, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return QueryAsync(ReverseDns.GetName(address), QueryType.PTR, static a => a.PtrRecords().Select(r => TrimDot(r.PtrDomainName.Value)), cancellationToken);
+    }
+
+    private async Task<DnsQueryResult<T>> QueryAsync<T>(
+        string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        IDnsQueryResponse response;
+        try
+        {
+            response = await _client.QueryAsync(name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout)
+        {
+            return DnsQueryResult<T>.FromOutcome(DnsOutcome.Timeout);
+        }
+        catch (DnsResponseException)
+        {
+            return DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure);
+        }
+        catch (SocketException)
+        {
+            return DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure);
+        }
+        catch (ArgumentException)
+        {
+            // DnsClient rejects names it cannot encode (a label over 63 octets); such a name cannot exist.
+            return DnsQueryResult<T>.FromOutcome(DnsOutcome.NxDomain);
+        }
+
+        return response.Header.ResponseCode switch
+        {
+            DnsHeaderResponseCode.NoError => DnsQueryResult<T>.FromRecords(select(response.Answers).ToArray()),
+            DnsHeaderResponseCode.NotExistentDomain => DnsQueryResult<T>.FromOutcome(DnsOutcome.NxDomain),
+            _ => DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure),
+        };
+    }
+
+    private static string TrimDot(string name) => name.EndsWith('.') ? name[..^1] : name;
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        string.Join(", ", _client.NameServers.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Address}:{s.Port}")));
+}

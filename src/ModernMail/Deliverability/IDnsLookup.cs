@@ -1,0 +1,23 @@
+using System.Net;
+
+namespace ModernMail.Deliverability;
+
+/// <summary>The few DNS queries the deliverability checks need, with NXDOMAIN, NODATA, timeout and SERVFAIL kept apart.</summary>
+/// <remarks>Implementations follow CNAMEs and return names without the trailing dot.</remarks>
+public interface IDnsLookup
+{
+    /// <summary>Looks up the TXT records of <paramref name="name"/>; each record's character-strings are joined with nothing between them (RFC 7208 §3.3).</summary>
+    Task<DnsQueryResult<string>> QueryTxtAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Looks up the IPv4 addresses (A) of <paramref name="name"/>.</summary>
+    Task<DnsQueryResult<IPAddress>> QueryAAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Looks up the IPv6 addresses (AAAA) of <paramref name="name"/>.</summary>
+    Task<DnsQueryResult<IPAddress>> QueryAaaaAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Looks up the mail exchangers (MX) of <paramref name="name"/>.</summary>
+    Task<DnsQueryResult<MxRecord>> QueryMxAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Looks up the host names (PTR) of <paramref name="address"/> under in-addr.arpa or ip6.arpa.</summary>
+    Task<DnsQueryResult<string>> QueryPtrAsync(IPAddress address, CancellationToken cancellationToken = default);
+}
