@@ -1,0 +1,131 @@
+using System;
+using System.Data.Common;
+using ModernMail.Queue;
+using ModernMail.Queue.Internal;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ModernMail.PostgreSql.Internal;
+
+/// <summary>PostgreSQL dialect: pooled NpgsqlDataSource, leases taken with FOR UPDATE SKIP LOCKED, message bytes as bytea.</summary>
+internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
+{
+    // An arbitrary constant naming the "create the queue schema" advisory lock, so concurrent first starts do not race.
+    private const long SchemaLockKey = 0x4D4D_5155_4555;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _description;
+
+    public PostgreSqlQueueCore(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        _description = $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
+        _dataSource = NpgsqlDataSource.Create(builder);
+    }
+
+    protected override string Description => _description;
+
+    // SKIP LOCKED: concurrent workers each take different due messages instead of queueing behind one another's row locks.
+    protected override string LockClause => " FOR UPDATE SKIP LOCKED";
+
+    protected override bool GroupCommit => false;
+
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+        => await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    protected override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+        => await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+    protected override async Task CreateSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            using var command = Command(connection, transaction, """
+                SELECT pg_advisory_xact_lock(@key);
+                CREATE TABLE IF NOT EXISTS mm_messages (
+                    id text NOT NULL PRIMARY KEY,
+                    sender text NULL,
+                    size bigint NOT NULL,
+                    created_at bigint NOT NULL,
+                    expires_at bigint NOT NULL,
+                    next_attempt_at bigint NULL,
+                    lease_owner text NULL,
+                    lease_until bigint NULL,
+                    body bytea NULL);
+                CREATE INDEX IF NOT EXISTS mm_messages_due ON mm_messages (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+                CREATE INDEX IF NOT EXISTS mm_messages_owner ON mm_messages (lease_owner) WHERE lease_owner IS NOT NULL;
+                CREATE TABLE IF NOT EXISTS mm_recipients (
+                    message_id text NOT NULL,
+                    idx integer NOT NULL,
+                    address text NOT NULL,
+                    state integer NOT NULL,
+                    attempts integer NOT NULL,
+                    next_attempt_at bigint NULL,
+                    last_reply text NULL,
+                    updated_at bigint NOT NULL,
+                    PRIMARY KEY (message_id, idx));
+                """);
+            Add(command, "key", SchemaLockKey);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    protected override async Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream body, long size, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, transaction,
+            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at, body) " +
+            "VALUES (@id, @sender, @size, @created, @expires, @created, @body)");
+        Add(command, "id", entry.Id);
+        Add(command, "sender", entry.Envelope.Sender?.Address);
+        Add(command, "size", size);
+        Add(command, "created", ToUnix(entry.CreatedAt));
+        Add(command, "expires", ToUnix(entry.ExpiresAt));
+        // Npgsql streams a Stream parameter into the bytea value instead of buffering it first.
+        command.Parameters.Add(new NpgsqlParameter("body", NpgsqlDbType.Bytea) { Value = body, Size = checked((int)size) });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task<Stream?> ReadBodyAsync(DbConnection connection, string id, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, null, "SELECT body FROM mm_messages WHERE id = @id AND body IS NOT NULL");
+        Add(command, "id", id);
+        var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+            var copy = new MemoryStream();
+            var source = await reader.GetFieldValueAsync<Stream>(0, cancellationToken).ConfigureAwait(false);
+            await using (source.ConfigureAwait(false))
+            {
+                await source.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            }
+            copy.Position = 0;
+            return copy;
+        }
+    }
+
+    protected override QueueStoreException Translate(DbException exception, string operation)
+    {
+        if (exception is PostgresException postgres)
+        {
+            // Class 08 connection exception, 57P0x shutdown/cannot connect now, 40001/40P01 serialization/deadlock, 53xxx resources.
+            bool transient = postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+                || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal)
+                || postgres.SqlState.StartsWith("53", StringComparison.Ordinal)
+                || postgres.SqlState is "40001" or "40P01";
+            return new QueueStoreException($"{Description}: {operation} failed: {postgres.SqlState} {postgres.MessageText}", exception) { IsTransient = transient };
+        }
+        // NpgsqlException without a server error: the connection could not be made or was lost (server restarting, network).
+        return new QueueStoreException($"{Description}: {operation} failed, the server is unreachable or the connection was lost: {exception.Message}", exception)
+        {
+            IsTransient = exception is NpgsqlException { IsTransient: true } || exception.InnerException is IOException or System.Net.Sockets.SocketException or TimeoutException,
+        };
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using ModernMail.PostgreSql.Internal;
+using ModernMail.Queue;
+
+namespace ModernMail.PostgreSql;
+
+/// <summary>A queue store in PostgreSQL, shared by workers on many nodes: each due message is leased to one worker with
+/// <c>FOR UPDATE SKIP LOCKED</c>, and a crashed worker's lease returns to the queue when it expires.</summary>
+public sealed class PostgreSqlQueueStore : IQueueStore
+{
+    private readonly PostgreSqlQueueCore _core;
+
+    /// <summary>Creates a store over the database named by an Npgsql connection string (connections are pooled).</summary>
+    public PostgreSqlQueueStore(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _core = new PostgreSqlQueueCore(connectionString);
+    }
+
+    /// <summary>Makes "postgres:CONNECTION-STRING" (and "postgresql:") work in <see cref="QueueStoreFactory"/> and <see cref="QueueOptions.Store"/>.</summary>
+    public static void Register()
+    {
+        QueueStoreFactory.Register("postgres", static cs => new PostgreSqlQueueStore(cs));
+        QueueStoreFactory.Register("postgresql", static cs => new PostgreSqlQueueStore(cs));
+    }
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => _core.InitializeAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task EnqueueAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken = default) => _core.EnqueueAsync(entry, message, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<QueueLease>> LeaseAsync(string owner, DateTimeOffset now, TimeSpan leaseDuration, int maxMessages, CancellationToken cancellationToken = default)
+        => _core.LeaseAsync(owner, now, leaseDuration, maxMessages, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Stream> OpenMessageAsync(string id, CancellationToken cancellationToken = default) => _core.OpenMessageAsync(id, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CompleteAsync(QueueLease lease, IReadOnlyList<RecipientOutcome> outcomes, QueuedBounce? bounce, DateTimeOffset now, CancellationToken cancellationToken = default)
+        => _core.CompleteAsync(lease, outcomes, bounce, now, cancellationToken);
+
+    /// <inheritdoc />
+    public Task RenewLeasesAsync(string owner, DateTimeOffset until, CancellationToken cancellationToken = default) => _core.RenewLeasesAsync(owner, until, cancellationToken);
+
+    /// <inheritdoc />
+    public Task ReleaseLeasesAsync(string owner, CancellationToken cancellationToken = default) => _core.ReleaseLeasesAsync(owner, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<QueuedMessage?> GetAsync(string id, CancellationToken cancellationToken = default) => _core.GetAsync(id, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<QueuedMessage>> ListAsync(bool pendingOnly, int limit, CancellationToken cancellationToken = default) => _core.ListAsync(pendingOnly, limit, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> RetryNowAsync(string id, DateTimeOffset now, CancellationToken cancellationToken = default) => _core.RetryNowAsync(id, now, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<int> PurgeAsync(bool includePending, CancellationToken cancellationToken = default) => _core.PurgeAsync(includePending, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => _core.GetNextDueAsync(cancellationToken);
+
+    /// <summary>Waits for pending writes to commit and closes the connection pool.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _core.CloseAsync().ConfigureAwait(false);
+        await _core.DisposeAsync().ConfigureAwait(false);
+    }
+}

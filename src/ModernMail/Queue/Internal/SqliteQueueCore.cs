@@ -1,0 +1,179 @@
+using System;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace ModernMail.Queue.Internal;
+
+/// <summary>SQLite dialect: WAL journal, synchronous=FULL, one writer at a time, message bytes as blobs in the database.</summary>
+internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
+{
+    private readonly string _connectionString;
+    private readonly string _path;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    public SqliteQueueCore(string path, TimeSpan busyTimeout)
+    {
+        _path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
+        }.ToString();
+    }
+
+    public string Path => _path;
+
+    protected override string Description => $"SQLite database '{_path}'";
+
+    protected override string LockClause => "";
+
+    protected override bool GroupCommit => true;
+
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            // synchronous is per connection: FULL makes every commit fsync the WAL, so a committed enqueue survives power loss.
+            command.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = " + (connection.DefaultTimeout * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture) + ";";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    protected override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        // One writer per process avoids SQLITE_BUSY spinning between our own connections; other processes wait on busy_timeout.
+        await _writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        }
+        catch
+        {
+            _writer.Release();
+            throw;
+        }
+    }
+
+    protected override void EndWrite() => _writer.Release();
+
+    protected override async Task CreateSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "PRAGMA journal_mode = WAL";
+            string? mode = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new QueueStoreException($"{Description}: could not switch to WAL journal mode (got '{mode}').");
+            }
+        }
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "PRAGMA quick_check";
+            string? check = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(check, "ok", StringComparison.Ordinal))
+            {
+                throw new QueueStoreException($"{Description} is corrupt (integrity check: {check}). Restore it from a backup or move it aside; the queue will not start on it.");
+            }
+        }
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                CREATE TABLE IF NOT EXISTS mm_messages (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    sender TEXT NULL,
+                    size INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    next_attempt_at INTEGER NULL,
+                    lease_owner TEXT NULL,
+                    lease_until INTEGER NULL,
+                    body BLOB NULL);
+                CREATE INDEX IF NOT EXISTS mm_messages_due ON mm_messages (next_attempt_at);
+                CREATE INDEX IF NOT EXISTS mm_messages_owner ON mm_messages (lease_owner);
+                CREATE TABLE IF NOT EXISTS mm_recipients (
+                    message_id TEXT NOT NULL,
+                    idx INTEGER NOT NULL,
+                    address TEXT NOT NULL,
+                    state INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    next_attempt_at INTEGER NULL,
+                    last_reply TEXT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (message_id, idx));
+                """;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    protected override async Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream body, long size, CancellationToken cancellationToken)
+    {
+        long rowId;
+        using (var command = Command(connection, transaction,
+            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at, body) " +
+            "VALUES (@id, @sender, @size, @created, @expires, @created, zeroblob(@size)) RETURNING rowid"))
+        {
+            Add(command, "id", entry.Id);
+            Add(command, "sender", entry.Envelope.Sender?.Address);
+            Add(command, "size", size);
+            Add(command, "created", ToUnix(entry.CreatedAt));
+            Add(command, "expires", ToUnix(entry.ExpiresAt));
+            rowId = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? 0L);
+        }
+        // Stream the bytes into the reserved blob inside the same transaction: the message is never held whole in memory.
+        using var blob = new SqliteBlob((SqliteConnection)connection, "mm_messages", "body", rowId);
+        await body.CopyToAsync(blob, 81920, cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task<Stream?> ReadBodyAsync(DbConnection connection, string id, CancellationToken cancellationToken)
+    {
+        long rowId;
+        using (var command = Command(connection, null, "SELECT rowid FROM mm_messages WHERE id = @id AND body IS NOT NULL"))
+        {
+            Add(command, "id", id);
+            object? value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (value is not long found)
+            {
+                return null;
+            }
+            rowId = found;
+        }
+        using var blob = new SqliteBlob((SqliteConnection)connection, "mm_messages", "body", rowId, readOnly: true);
+        var copy = new MemoryStream(checked((int)blob.Length));
+        await blob.CopyToAsync(copy, 81920, cancellationToken).ConfigureAwait(false);
+        copy.Position = 0;
+        return copy;
+    }
+
+    protected override QueueStoreException Translate(DbException exception, string operation)
+    {
+        if (exception is not SqliteException sqlite)
+        {
+            return new QueueStoreException($"{Description}: {operation} failed: {exception.Message}", exception);
+        }
+        // Primary result codes, https://sqlite.org/rescode.html
+        return (sqlite.SqliteErrorCode & 0xFF) switch
+        {
+            5 or 6 => new QueueStoreException($"{Description} is locked by another process or connection; {operation} gave up after the busy timeout.", exception) { IsTransient = true },
+            11 or 26 => new QueueStoreException($"{Description} is corrupt or not a SQLite database ({sqlite.Message}). Restore it from a backup or move it aside; the queue will not use it.", exception),
+            13 => new QueueStoreException($"{Description}: disk full during {operation}; nothing was changed. Free space and retry.", exception) { IsTransient = true },
+            14 => new QueueStoreException($"{Description} cannot be opened ({sqlite.Message}); check the path and permissions.", exception),
+            8 => new QueueStoreException($"{Description} is read-only ({sqlite.Message}); check permissions.", exception),
+            10 => new QueueStoreException($"{Description}: I/O error during {operation} ({sqlite.Message}).", exception) { IsTransient = true },
+            _ => new QueueStoreException($"{Description}: {operation} failed: {sqlite.Message}", exception),
+        };
+    }
+
+    public void Dispose() => _writer.Dispose();
+}
