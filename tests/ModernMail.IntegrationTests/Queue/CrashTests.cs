@@ -14,7 +14,7 @@ public sealed partial class CrashTests : IDisposable
 {
     private const int MessageCount = 500;
     private const int RecipientCount = 100;
-    private const int Concurrency = 8;
+    private const int Concurrency = 6;
     private const int Kills = 4;
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "mm-crash-" + Guid.NewGuid().ToString("N"));
@@ -78,8 +78,16 @@ public sealed partial class CrashTests : IDisposable
         using (var final = Start(mailbroker, store, exitWhenIdle: true, log, out var delivered))
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(90));
-            await final.WaitForExitAsync(timeout.Token);
+            timeout.CancelAfter(TimeSpan.FromSeconds(100));
+            try
+            {
+                await final.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                final.Kill(entireProcessTree: true); // never leave a worker running after the test
+                Assert.Fail($"the final serve run did not finish in 100 s ({delivered.Count} delivered); Postfix log tail:\n{PostfixTail()}\n{log}");
+            }
             Assert.True(final.ExitCode == 0, $"final serve exited {final.ExitCode}\n{log}");
             log.AppendLine($"-- final run delivered {delivered.Count}");
         }
@@ -111,6 +119,19 @@ public sealed partial class CrashTests : IDisposable
         Assert.All(all, m => Assert.Equal(RecipientState.Delivered, Assert.Single(m.Recipients).State));
     }
 
+    private static string PostfixTail()
+    {
+        try
+        {
+            var lines = File.ReadAllLines(TestWorld.PostfixLog);
+            return string.Join('\n', lines.Skip(Math.Max(0, lines.Length - 10)));
+        }
+        catch (IOException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     private Dictionary<string, int> ScanMaildirs()
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -139,7 +160,7 @@ public sealed partial class CrashTests : IDisposable
             UseShellExecute = false,
         };
         foreach (var arg in (string[])[mailbroker, "serve", "--store", store, "--dns", $"{TestWorld.DnsServer.Address}:{TestWorld.DnsServer.Port}",
-            "--hostname", "mx.sender.test", "--concurrency", Concurrency.ToString(), "--lease", "3s", "--poll", "200ms", "--retry-first", "1s", "--retry-max", "2s"])
+            "--hostname", "mx.sender.test", "--concurrency", Concurrency.ToString(), "--lease", "3s", "--poll", "200ms", "--retry-first", "2s", "--retry-max", "5s"])
         {
             info.ArgumentList.Add(arg);
         }
