@@ -37,6 +37,11 @@ public sealed partial class CrashTests : IDisposable
     [Fact]
     public async Task ServeProcess_KilledRepeatedlyMidRun_EveryMessageArrives_DuplicatesOnlyFromInFlight()
     {
+        // Opt-in: SIGKILLing clients mid-DATA makes the world's OpenDKIM milter tempfail and then crash, which breaks the
+        // other integration tests that run after this one (they need dkim=pass). Run it on its own:
+        // MODERNMAIL_CRASH_TEST=1 dotnet test tests/ModernMail.IntegrationTests --filter FullyQualifiedName~CrashTests
+        Assert.SkipUnless(Environment.GetEnvironmentVariable("MODERNMAIL_CRASH_TEST") == "1",
+            "set MODERNMAIL_CRASH_TEST=1 to run the SIGKILL crash test (it can crash the test world's OpenDKIM; run scripts/testworld/up.sh after)");
         TestWorld.EnsureUp();
         string mailbroker = MailbrokerPath();
         string store = "sqlite:" + _directory;
