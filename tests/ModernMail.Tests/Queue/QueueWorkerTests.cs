@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using MimeKit;
 using ModernMail.Queue;
-using static ModernMail.Tests.Queue.ScriptedTransport;
 using Xunit;
+using static ModernMail.Tests.Queue.ScriptedTransport;
 
 namespace ModernMail.Tests.Queue;
 
