@@ -6,6 +6,7 @@ using Xunit;
 
 namespace ModernMail.Tests.Dkim;
 
+[Collection(AllocationMeasurement.Name)]
 public class DkimSignerTests
 {
     private static readonly DateTimeOffset s_now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
@@ -212,11 +213,11 @@ public class DkimSignerTests
         // 32 MiB of body through a stream that produces it on the fly: only bounded buffers may be used.
         using var signer = new DkimSigner(DkimTestKeys.Ed25519Config(), Options());
         var stream = new GeneratedMessageStream(32 * 1024 * 1024);
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        long before = AllocationMeasurement.AllocatedBytes();
 
         await signer.CreateSignatureAsync(stream, TestContext.Current.CancellationToken);
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = AllocationMeasurement.AllocatedBytes() - before;
         Assert.InRange(allocated, 0, 1024 * 1024);
     }
 

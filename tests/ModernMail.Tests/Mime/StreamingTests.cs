@@ -5,6 +5,7 @@ using static ModernMail.Tests.Mime.MimeTestSupport;
 
 namespace ModernMail.Tests.Mime;
 
+[Collection(AllocationMeasurement.Name)]
 public class StreamingTests
 {
     [Fact]
@@ -23,9 +24,9 @@ public class StreamingTests
             await MailMessageWriter.WriteAsync(warm, Stream.Null, DeterministicOptions(), TestContext.Current.CancellationToken);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        long before = AllocationMeasurement.AllocatedBytes();
         await MailMessageWriter.WriteAsync(msg, counting, options, TestContext.Current.CancellationToken).ConfigureAwait(true);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = AllocationMeasurement.AllocatedBytes() - before;
 
         Assert.True(counting.Written > size * 4L / 3, $"wrote only {counting.Written} bytes");
         Assert.True(allocated < 1024 * 1024, $"allocated {allocated:N0} bytes while writing a {size:N0}-byte attachment");
