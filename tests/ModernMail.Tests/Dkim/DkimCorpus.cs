@@ -4,7 +4,7 @@ using MimeKit;
 namespace ModernMail.Tests.Dkim;
 
 /// <summary>
-/// Varied messages to sign: the .eml files under any tests/**/Dkim/Messages or tests/testdata/eml folder
+/// Varied messages to sign: the .eml files under any tests/**/Dkim/Messages folder, tests/testdata/eml and the compose golden files
 /// (drop more in), plus messages composed with MimeKit.
 /// </summary>
 internal static class DkimCorpus
@@ -35,10 +35,13 @@ internal static class DkimCorpus
             }
         }
 
-        string golden = Path.Combine(tests, "testdata", "eml");
-        if (Directory.Exists(golden))
+        // The compose tests' golden files are the messages our writer produces: every one must sign and verify.
+        foreach (string golden in new[] { Path.Combine(tests, "testdata", "eml"), Path.Combine(tests, "ModernMail.Tests", "Mime", "Golden") })
         {
-            files.AddRange(Directory.EnumerateFiles(golden, "*.eml", SearchOption.AllDirectories));
+            if (Directory.Exists(golden))
+            {
+                files.AddRange(Directory.EnumerateFiles(golden, "*.eml", SearchOption.AllDirectories));
+            }
         }
 
         files.Sort(StringComparer.Ordinal);
