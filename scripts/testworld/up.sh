@@ -327,7 +327,7 @@ install_file "$pfx/master.cf" <<EOF && pf_changed=1
 smtp      inet  n       -       n       -       -       smtpd
 # The same MX without milters: tests that SIGKILL clients mid-DATA use it, so OpenDKIM is left alone.
 127.0.0.1:2525 inet n   -       n       -       -       smtpd
-  -o smtpd_milters= -o non_smtpd_milters=
+  -o smtpd_milters= -o non_smtpd_milters= -o syslog_name=postfix/nomilter
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
