@@ -5,7 +5,8 @@ Checks every DNS record of the contract against dnsmasq (127.0.0.1:5300) and thr
 (127.0.0.1:5301), that Postfix on 127.0.0.1:25 offers STARTTLS, that a plain message lands in
 its Maildir with Authentication-Results, that messages DKIM-signed (dkimpy) with the committed
 RSA and Ed25519 test keys get dkim=pass from OpenDKIM, and that reject*/defer* local parts get
-550/450. Exits non-zero with a message naming the first failure.
+550/450, and that the milter-free listener on 127.0.0.1:2525 delivers into the same Maildirs
+without Authentication-Results. Exits non-zero with a message naming the first failure.
 """
 
 import base64
@@ -202,6 +203,22 @@ def check_delivery():
             shutil.rmtree(os.path.join(MAIL, "a.test", lp), ignore_errors=True)
 
 
+def check_no_milter():
+    # Port 2525: same Postfix, same Maildirs, but OpenDKIM never sees the mail (no Authentication-Results).
+    lp = "selfcheck-nomilter-" + secrets.token_hex(4)
+    try:
+        s = smtplib.SMTP("127.0.0.1", 2525, local_hostname="selfcheck.test", timeout=15)
+        s.sendmail("selfcheck@sender.test", [f"{lp}@b.test"], make_message(f"{lp}@b.test", "no milter"))
+        s.quit()
+        raw = wait_for_one(lp, "b.test")
+        if auth_results(raw):
+            fail("127.0.0.1:2525 delivered a message with Authentication-Results: the milter is still applied")
+    except (OSError, smtplib.SMTPException) as e:
+        fail(f"127.0.0.1:2525 (milter-free MX): {e}")
+    finally:
+        shutil.rmtree(os.path.join(MAIL, "b.test", lp), ignore_errors=True)
+
+
 def check_postgres():
     env = dict(os.environ, PGPASSWORD="modernmail", PGCONNECT_TIMEOUT="5")
     r = subprocess.run(["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "modernmail", "-d", "modernmail",
@@ -215,8 +232,9 @@ def main():
     check_dns(5300)
     check_dns(5301)
     check_delivery()
+    check_no_milter()
     print("selfcheck: ok (DNS on :5300 and :5301, STARTTLS on :25, Maildir delivery, "
-          "DKIM rsa-sha256 and ed25519-sha256 pass, 550/450 recipients, PostgreSQL)")
+          "DKIM rsa-sha256 and ed25519-sha256 pass, 550/450 recipients, milter-free :2525, PostgreSQL)")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,12 @@ public static class TestWorld
     /// <summary>The Postfix MX: 127.0.0.1:25 with STARTTLS.</summary>
     public static readonly IPEndPoint MxAddress = new(IPAddress.Loopback, 25);
 
+    /// <summary>
+    /// The same Postfix MX without the OpenDKIM milter: 127.0.0.1:2525, same domains and Maildirs, STARTTLS offered, no
+    /// <c>Authentication-Results:</c>. For tests that kill clients mid-transaction, which would upset the milter.
+    /// </summary>
+    public static readonly IPEndPoint NoMilterMx = new(IPAddress.Loopback, 2525);
+
     /// <summary>The OpenDKIM milter Postfix uses.</summary>
     public static readonly IPEndPoint OpenDkimAddress = new(IPAddress.Loopback, 8891);
 
