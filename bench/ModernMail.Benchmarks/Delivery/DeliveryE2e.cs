@@ -28,14 +28,14 @@ internal static class DeliveryE2e
     {
         if (args.Length < 4)
         {
-            Console.Error.WriteLine("usage: e2e <modernmail|mailkit|mailkit-nodelay> <concurrency> <unsigned|dkim> <messages> [127.0.0.1:2525]");
+            Console.Error.WriteLine("usage: e2e <modernmail|mailkit|mailkit-nodelay> <concurrency> <unsigned|dkim> <messages> [127.0.0.1:2626]");
             return 2;
         }
         string client = args[0];
         int concurrency = int.Parse(args[1], CultureInfo.InvariantCulture);
         bool dkim = args[2] == "dkim";
         int messages = int.Parse(args[3], CultureInfo.InvariantCulture);
-        var sink = IPEndPoint.Parse(args.Length > 4 ? args[4] : "127.0.0.1:2525");
+        var sink = IPEndPoint.Parse(args.Length > 4 ? args[4] : "127.0.0.1:2626");
         string pem = File.ReadAllText(Path.Combine(FindRepoRoot(), "tests", "testdata", "dkim", "rsa2048.pem"));
         var attachment = new byte[70 * 1024];
         new Random(3).NextBytes(attachment);
