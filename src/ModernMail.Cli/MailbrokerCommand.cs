@@ -24,6 +24,8 @@ internal static class MailbrokerCommand
         root.Subcommands.Add(SendCommand.Create());
         root.Subcommands.Add(RenderCommand.Create());
         root.Subcommands.Add(DkimCommand.Create());
+        root.Subcommands.Add(DnsCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(QueueCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
