@@ -9,6 +9,9 @@ internal static class ExitCodes
     /// <summary>Some recipients were not delivered, or the demo did not verify.</summary>
     public const int NotDelivered = 1;
 
+    /// <summary><c>doctor</c>: at least one check failed.</summary>
+    public const int ChecksFailed = 1;
+
     /// <summary>Usage or invalid input: unknown option, malformed address, unreadable file, bad key. Nothing was sent.</summary>
     public const int Usage = 2;
 

@@ -14,8 +14,10 @@ internal static class MailbrokerCommand
           mailbroker dkim keygen --domain example.com --selector s1 --out s1.pem
           mailbroker send --from ops@example.com --to alice@example.net --subject Hi --text body.txt \
             --dkim-domain example.com --dkim-selector s1 --dkim-key s1.pem
+          mailbroker dns records --domain example.com --ip 192.0.2.10 --helo mail.example.com --selector s1 --key s1.pem
+          mailbroker doctor --domain example.com --ip 192.0.2.10 --helo mail.example.com --selector s1 --key s1.pem
 
-        Exit codes: 0 every recipient delivered; 1 some not delivered; 2 usage or invalid input (nothing sent); 130 cancelled.
+        Exit codes: 0 every recipient delivered (doctor: nothing failed); 1 some not delivered (doctor: a check failed); 2 usage or invalid input (nothing sent); 130 cancelled.
         """;
 
     public static RootCommand Create()
@@ -24,6 +26,8 @@ internal static class MailbrokerCommand
         root.Subcommands.Add(SendCommand.Create());
         root.Subcommands.Add(RenderCommand.Create());
         root.Subcommands.Add(DkimCommand.Create());
+        root.Subcommands.Add(DnsCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(QueueCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
