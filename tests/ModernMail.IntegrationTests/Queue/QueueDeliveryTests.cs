@@ -95,7 +95,7 @@ public sealed class QueueDeliveryTests : IAsyncLifetime
         var delivered = await TestWorld.WaitForMessagesAsync(good, 1, cancellationToken: Ct);
         string deliveredText = Encoding.UTF8.GetString(TestWorld.ReadMessage(delivered[0]));
         Assert.Contains("Subject: " + subject, deliveredText);
-        Assert.Contains("dkim=pass", deliveredText); // signed once at enqueue, verified by OpenDKIM at the MX
+        Assert.Contains("dkim=pass", deliveredText); // signed once at enqueue, verified on arrival at the MX (dkimpy)
 
         var dsnFiles = await TestWorld.WaitForMessagesAsync(sender, 1, cancellationToken: Ct);
         var dsn = MimeMessage.Load(dsnFiles[0], Ct);

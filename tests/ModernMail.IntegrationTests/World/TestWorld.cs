@@ -19,12 +19,12 @@ public static class TestWorld
     public static readonly IPEndPoint MxAddress = new(IPAddress.Loopback, 25);
 
     /// <summary>
-    /// The same Postfix MX without the OpenDKIM milter: 127.0.0.1:2525, same domains and Maildirs, STARTTLS offered, no
-    /// <c>Authentication-Results:</c>. For tests that kill clients mid-transaction, which would upset the milter.
+    /// A second listener of the same Postfix MX: 127.0.0.1:2525, same domains and Maildirs, STARTTLS offered, never a
+    /// milter. The crash test, which kills clients mid-transaction, uses it.
     /// </summary>
     public static readonly IPEndPoint NoMilterMx = new(IPAddress.Loopback, 2525);
 
-    /// <summary>The OpenDKIM milter Postfix uses.</summary>
+    /// <summary>The OpenDKIM daemon the world keeps running (no longer a Postfix milter: DKIM is verified at delivery by dkimpy).</summary>
     public static readonly IPEndPoint OpenDkimAddress = new(IPAddress.Loopback, 8891);
 
     /// <summary>The address of <c>dead.deadfirst.test</c>, where nothing listens.</summary>
