@@ -1,18 +1,33 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
-using System.Text;
-using NSec.Cryptography;
+using ModernMail.Dkim;
 
 namespace ModernMail.Deliverability.Internal;
 
-/// <summary>Derives the public key material (RSA modulus, raw Ed25519 key) from a PEM private key, to compare with a published record.</summary>
+/// <summary>The public half of a PEM private key, read through <see cref="DkimKeyPair"/>, in the shapes the doctor compares.</summary>
 internal static class DkimPrivateKey
 {
-    /// <summary>The p= bytes for the key: SubjectPublicKeyInfo for RSA, the raw 32 bytes for Ed25519.</summary>
+    /// <summary>The k= value and p= bytes for the key: SubjectPublicKeyInfo for RSA, the raw 32 bytes for Ed25519.</summary>
     public static bool TryGetPublicKey(
         string pem, [NotNullWhen(true)] out string? keyType, [NotNullWhen(true)] out byte[]? publicKey, [NotNullWhen(false)] out string? error)
     {
-        if (!TryGetPublicMaterial(pem, out keyType, out publicKey, out error))
+        if (!TryLoad(pem, out var key, out error))
+        {
+            keyType = null;
+            publicKey = null;
+            return false;
+        }
+
+        keyType = TypeName(key.KeyType);
+        publicKey = key.ExportPublicKey();
+        return true;
+    }
+
+    /// <summary>What a key record is compared on: the RSA modulus (without leading zeros) or the raw Ed25519 key.</summary>
+    public static bool TryGetPublicMaterial(
+        string pem, [NotNullWhen(true)] out string? keyType, [NotNullWhen(true)] out byte[]? material, [NotNullWhen(false)] out string? error)
+    {
+        if (!TryGetPublicKey(pem, out keyType, out material, out error))
         {
             return false;
         }
@@ -20,46 +35,28 @@ internal static class DkimPrivateKey
         if (keyType == "rsa")
         {
             using var rsa = RSA.Create();
-            rsa.ImportFromPem(pem);
-            publicKey = rsa.ExportSubjectPublicKeyInfo();
+            rsa.ImportSubjectPublicKeyInfo(material, out _);
+            material = DkimKeyRecord.TrimLeadingZeros(rsa.ExportParameters(includePrivateParameters: false).Modulus ?? []);
         }
 
         return true;
     }
 
-    public static bool TryGetPublicMaterial(
-        string pem, [NotNullWhen(true)] out string? keyType, [NotNullWhen(true)] out byte[]? material, [NotNullWhen(false)] out string? error)
+    private static bool TryLoad(string pem, [NotNullWhen(true)] out DkimKeyPair? key, [NotNullWhen(false)] out string? error)
     {
-        using (var rsa = RSA.Create())
-        {
-            try
-            {
-                rsa.ImportFromPem(pem);
-                keyType = "rsa";
-                material = DkimKeyRecord.TrimLeadingZeros(rsa.ExportParameters(includePrivateParameters: false).Modulus ?? []);
-                error = null;
-                return true;
-            }
-            catch (Exception ex) when (ex is CryptographicException or ArgumentException)
-            {
-                // Not an RSA key; try Ed25519 below.
-            }
-        }
-
         try
         {
-            using var key = Key.Import(SignatureAlgorithm.Ed25519, Encoding.ASCII.GetBytes(pem), KeyBlobFormat.PkixPrivateKeyText);
-            keyType = "ed25519";
-            material = key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
+            key = DkimKeyPair.FromPem(pem);
             error = null;
             return true;
         }
-        catch (FormatException)
+        catch (DkimException ex)
         {
-            keyType = null;
-            material = null;
-            error = "the private key is neither an RSA key (PKCS#1/PKCS#8 PEM) nor an Ed25519 PKCS#8 PEM key";
+            key = null;
+            error = ex.Message;
             return false;
         }
     }
+
+    private static string TypeName(DkimKeyType type) => type == DkimKeyType.Rsa ? "rsa" : "ed25519";
 }
