@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Mail;
 using ModernMail.Dkim;
+using ModernMail.Internal;
 
 namespace ModernMail.Cli.Options;
 
@@ -146,7 +147,7 @@ internal sealed class BrokerOptions
 
     private static string ValidateDnsServer(string server)
     {
-        if (IPAddress.TryParse(server, out _) || (IPEndPoint.TryParse(server, out IPEndPoint? endpoint) && endpoint.Port != 0))
+        if (DnsServerAddress.TryParse(server, out _))
         {
             return server;
         }

@@ -5,6 +5,8 @@ using DnsClient;
 using DnsClient.Protocol;
 using ModernMail.Deliverability.Internal;
 
+using ModernMail.Internal;
+
 namespace ModernMail.Deliverability;
 
 /// <summary>An <see cref="IDnsLookup"/> that asks real DNS servers through DnsClient, without a cache.</summary>
@@ -41,19 +43,9 @@ public sealed class DnsClientLookup : IDnsLookup
     public static IPEndPoint ParseServer(string server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        // "[v6]:port" and "v4:port" carry a port; IPAddress.TryParse would accept "[::1]:5353" and drop it.
-        var hasPort = server.StartsWith('[') || server.Count(c => c == ':') == 1;
-        if (!hasPort && IPAddress.TryParse(server, out var bare))
-        {
-            return new IPEndPoint(bare, 53);
-        }
-
-        if (hasPort && IPEndPoint.TryParse(server, out var endPoint) && (endPoint.Port != 0 || server.EndsWith(']')))
-        {
-            return endPoint.Port == 0 ? new IPEndPoint(endPoint.Address, 53) : endPoint;
-        }
-
-        throw new FormatException($"DNS server \"{server}\" is not an IP address with an optional :port.");
+        return DnsServerAddress.TryParse(server, out var endPoint)
+            ? endPoint
+            : throw new FormatException($"DNS server \"{server}\" is not an IP address with an optional :port.");
     }
 
     /// <inheritdoc/>

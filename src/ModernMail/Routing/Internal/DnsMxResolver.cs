@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
 
+using ModernMail.Internal;
+
 namespace ModernMail.Routing.Internal;
 
 /// <summary>Answers MX and address questions with DnsClient.NET against the configured (or the system's) DNS servers.</summary>
@@ -35,15 +37,9 @@ internal sealed class DnsMxResolver : IMxResolver
     public static IPEndPoint ParseServer(string server)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(server);
-        if (IPEndPoint.TryParse(server, out var endPoint))
-        {
-            if (endPoint.Port == 0)
-            {
-                endPoint.Port = 53;
-            }
-            return endPoint;
-        }
-        throw new ArgumentException($"DNS server \"{server}\" is not an IP address or address:port.", nameof(server));
+        return DnsServerAddress.TryParse(server, out var endPoint)
+            ? endPoint
+            : throw new ArgumentException($"DNS server \"{server}\" is not an IP address or address:port.", nameof(server));
     }
 
     /// <inheritdoc />
