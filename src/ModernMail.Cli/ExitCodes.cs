@@ -15,6 +15,9 @@ internal static class ExitCodes
     /// <summary>Usage or invalid input: unknown option, malformed address, unreadable file, bad key. Nothing was sent.</summary>
     public const int Usage = 2;
 
+    /// <summary>The queue store cannot be opened or used: bad path or permissions, a corrupt or locked database, an unreachable server.</summary>
+    public const int StoreFailed = 3;
+
     /// <summary>Cancelled with Ctrl+C or SIGTERM (128 + SIGINT, the shell convention).</summary>
     public const int Cancelled = 130;
 }

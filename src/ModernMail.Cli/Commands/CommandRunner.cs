@@ -1,10 +1,12 @@
 using System.CommandLine;
 using ModernMail.Dkim;
 using ModernMail.Mime;
+using ModernMail.Queue;
 
 namespace ModernMail.Cli.Commands;
 
-/// <summary>The boundary around every command action: maps invalid input to exit 2, cancellation to 130, and logs anything unexpected.</summary>
+/// <summary>The boundary around every command action: maps invalid input to exit 2, a store failure to 3, cancellation
+/// to 130, and reports anything unexpected in one line (the stack trace only with MAILBROKER_DEBUG=1).</summary>
 internal static class CommandRunner
 {
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<TextWriter, TextWriter, Task<int>> action)
@@ -25,6 +27,11 @@ internal static class CommandRunner
             error.WriteLine($"mailbroker: invalid input: {ex.Message}");
             return ExitCodes.Usage;
         }
+        catch (QueueStoreException ex)
+        {
+            error.WriteLine($"mailbroker: {ex.Message}");
+            return ExitCodes.StoreFailed;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             error.WriteLine("mailbroker: cancelled.");
@@ -32,8 +39,9 @@ internal static class CommandRunner
         }
         catch (Exception ex)
         {
-            // The one place that catches everything: say what happened, with the stack for a bug report.
-            error.WriteLine($"mailbroker: failed: {ex}");
+            // The one place that catches everything: say what happened; the stack is for a bug report, on request.
+            bool debug = Environment.GetEnvironmentVariable("MAILBROKER_DEBUG") is "1" or "true";
+            error.WriteLine(debug ? $"mailbroker: failed: {ex}" : $"mailbroker: failed: {ex.GetType().Name}: {ex.Message} (set MAILBROKER_DEBUG=1 for details)");
             return ExitCodes.NotDelivered;
         }
     }

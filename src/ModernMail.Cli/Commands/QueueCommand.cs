@@ -38,12 +38,21 @@ internal static class QueueCommand
     }
 
     /// <summary>Opens the queue named by a store string (PostgreSQL support registered).</summary>
+    /// <exception cref="UsageException">The store string names no known store.</exception>
     internal static MailQueue Open(string store, QueueOptions? options = null)
     {
         PostgreSqlQueueStore.Register();
         options ??= new QueueOptions();
         options.Store = store;
-        return new MailQueue(options);
+        try
+        {
+            return new MailQueue(options);
+        }
+        catch (ArgumentException ex)
+        {
+            string reason = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+            throw new UsageException($"--store: {reason}");
+        }
     }
 
     private static Command CreateAdd()
@@ -66,11 +75,12 @@ internal static class QueueCommand
         {
             store, from, to, cc, bcc, subject, text, html, attach, hostName, dkimDomain, dkimSelector, dkimKey, json,
         };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
         {
-            using var message = new MailMessage { From = new MailAddress(parse.GetValue(from)!), Subject = parse.GetValue(subject) ?? "" };
+            using var message = new MailMessage { Subject = parse.GetValue(subject) ?? "" };
             try
             {
+                message.From = new MailAddress(parse.GetValue(from)!);
                 foreach (var address in parse.GetValue(to) ?? []) { message.To.Add(address); }
                 foreach (var address in parse.GetValue(cc) ?? []) { message.CC.Add(address); }
                 foreach (var address in parse.GetValue(bcc) ?? []) { message.Bcc.Add(address); }
@@ -122,13 +132,10 @@ internal static class QueueCommand
                 broker.DkimConfig = DkimConfig.FromPem(domain, selector, await File.ReadAllTextAsync(keyFile, ct));
             }
             await using var queue = Open(parse.GetValue(store)!, new QueueOptions { Broker = broker, HostName = broker.HostName });
-            return await RunAsync("queue add", async () =>
-            {
-                string id = await queue.EnqueueAsync(message, ct);
-                Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(new { id }, s_json) : id);
-                return 0;
-            });
-        });
+            string id = await queue.EnqueueAsync(message, ct);
+            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(new { id }, s_json) : id);
+            return 0;
+        }));
         return command;
     }
 
@@ -139,27 +146,24 @@ internal static class QueueCommand
         var limit = new Option<int>("--limit") { Description = "At most this many messages.", DefaultValueFactory = _ => 1000 };
         var json = new Option<bool>("--json") { Description = "Print JSON lines, one message per line." };
         var command = new Command("list", "List queued messages, oldest first.") { store, all, limit, json };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
         {
             await using var queue = Open(parse.GetValue(store)!);
-            return await RunAsync("queue list", async () =>
+            var messages = await queue.ListAsync(!parse.GetValue(all), parse.GetValue(limit), ct);
+            foreach (var message in messages)
             {
-                var messages = await queue.ListAsync(!parse.GetValue(all), parse.GetValue(limit), ct);
-                foreach (var message in messages)
+                if (parse.GetValue(json))
                 {
-                    if (parse.GetValue(json))
-                    {
-                        Console.WriteLine(JsonSerializer.Serialize(message, s_json));
-                        continue;
-                    }
-                    var states = message.Recipients.GroupBy(r => r.State).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{message.Id}  {message.CreatedAt:yyyy-MM-dd HH:mm:ss}Z  {message.Size,8}  <{message.Sender}>  {string.Join(", ", states)}"));
+                    Console.WriteLine(JsonSerializer.Serialize(message, s_json));
+                    continue;
                 }
-                Console.Error.WriteLine($"{messages.Count} message(s)");
-                return 0;
-            });
-        });
+                var states = message.Recipients.GroupBy(r => r.State).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{message.Id}  {message.CreatedAt:yyyy-MM-dd HH:mm:ss}Z  {message.Size,8}  <{message.Sender}>  {string.Join(", ", states)}"));
+            }
+            Console.Error.WriteLine($"{messages.Count} message(s)");
+            return 0;
+        }));
         return command;
     }
 
@@ -169,36 +173,33 @@ internal static class QueueCommand
         var id = new Argument<string>("id") { Description = "The queue id." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("show", "Show a message and the state of each recipient.") { id, store, json };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
         {
             await using var queue = Open(parse.GetValue(store)!);
-            return await RunAsync("queue show", async () =>
+            var message = await queue.GetAsync(parse.GetValue(id)!, ct);
+            if (message is null)
             {
-                var message = await queue.GetAsync(parse.GetValue(id)!, ct);
-                if (message is null)
-                {
-                    Console.Error.WriteLine($"mailbroker queue show: no message {parse.GetValue(id)}");
-                    return 1;
-                }
-                if (parse.GetValue(json))
-                {
-                    Console.WriteLine(JsonSerializer.Serialize(message, s_json));
-                    return 0;
-                }
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{message.Id}  from <{message.Sender}>  {message.Size} bytes  created {message.CreatedAt:u}  expires {message.ExpiresAt:u}"));
-                if (message.LeaseOwner is not null)
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  held by {message.LeaseOwner} until {message.LeaseUntil:u}"));
-                }
-                foreach (var r in message.Recipients)
-                {
-                    string next = r.NextAttemptAt is { } at ? string.Create(CultureInfo.InvariantCulture, $" next {at:u}") : "";
-                    Console.WriteLine($"  <{r.Address}>  {r.State.ToString().ToLowerInvariant()}  attempts {r.Attempts}{next}  {r.LastReply}");
-                }
-                return message.IsComplete && message.Recipients.All(r => r.State == RecipientState.Delivered) ? 0 : 1;
-            });
-        });
+                Console.Error.WriteLine($"mailbroker queue show: no message {parse.GetValue(id)}");
+                return 1;
+            }
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(message, s_json));
+                return 0;
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{message.Id}  from <{message.Sender}>  {message.Size} bytes  created {message.CreatedAt:u}  expires {message.ExpiresAt:u}"));
+            if (message.LeaseOwner is not null)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  held by {message.LeaseOwner} until {message.LeaseUntil:u}"));
+            }
+            foreach (var r in message.Recipients)
+            {
+                string next = r.NextAttemptAt is { } at ? string.Create(CultureInfo.InvariantCulture, $" next {at:u}") : "";
+                Console.WriteLine($"  <{r.Address}>  {r.State.ToString().ToLowerInvariant()}  attempts {r.Attempts}{next}  {r.LastReply}");
+            }
+            return message.IsComplete && message.Recipients.All(r => r.State == RecipientState.Delivered) ? 0 : 1;
+        }));
         return command;
     }
 
@@ -207,20 +208,17 @@ internal static class QueueCommand
         var store = StoreOption();
         var id = new Argument<string>("id") { Description = "The queue id." };
         var command = new Command("retry", "Make every undelivered recipient of a message due now.") { id, store };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
         {
             await using var queue = Open(parse.GetValue(store)!);
-            return await RunAsync("queue retry", async () =>
+            if (!await queue.RetryAsync(parse.GetValue(id)!, ct))
             {
-                if (!await queue.RetryAsync(parse.GetValue(id)!, ct))
-                {
-                    Console.Error.WriteLine($"mailbroker queue retry: no message {parse.GetValue(id)}");
-                    return 1;
-                }
-                Console.WriteLine(parse.GetValue(id));
-                return 0;
-            });
-        });
+                Console.Error.WriteLine($"mailbroker queue retry: no message {parse.GetValue(id)}");
+                return 1;
+            }
+            Console.WriteLine(parse.GetValue(id));
+            return 0;
+        }));
         return command;
     }
 
@@ -229,35 +227,13 @@ internal static class QueueCommand
         var store = StoreOption();
         var all = new Option<bool>("--all") { Description = "Also delete messages still pending (they will never be delivered)." };
         var command = new Command("purge", "Delete complete messages from the queue (with --all: every message).") { store, all };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
         {
             await using var queue = Open(parse.GetValue(store)!);
-            return await RunAsync("queue purge", async () =>
-            {
-                int count = await queue.PurgeAsync(parse.GetValue(all), ct);
-                Console.WriteLine(count.ToString(CultureInfo.InvariantCulture));
-                return 0;
-            });
-        });
+            int count = await queue.PurgeAsync(parse.GetValue(all), ct);
+            Console.WriteLine(count.ToString(CultureInfo.InvariantCulture));
+            return 0;
+        }));
         return command;
-    }
-
-    /// <summary>Runs a command body, turning store and input errors into a message on stderr and an exit code.</summary>
-    internal static async Task<int> RunAsync(string name, Func<Task<int>> body)
-    {
-        try
-        {
-            return await body();
-        }
-        catch (QueueStoreException ex)
-        {
-            Console.Error.WriteLine($"mailbroker {name}: {ex.Message}");
-            return 1;
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine($"mailbroker {name}: {ex.Message}");
-            return 2;
-        }
     }
 }

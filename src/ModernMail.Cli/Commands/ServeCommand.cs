@@ -36,7 +36,7 @@ internal static class ServeCommand
         {
             store, concurrency, perDomain, hostName, dns, route, port, tls, lease, poll, retryFirst, retryMax, lifetime, grace, noBounces, exitWhenIdle, json, verbose,
         };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
         {
             using var loggers = LoggerFactory.Create(b =>
             {
@@ -76,47 +76,44 @@ internal static class ServeCommand
                 MessageLifetime = parse.GetValue(lifetime),
                 SendBounces = !parse.GetValue(noBounces),
             };
-            return await QueueCommand.RunAsync("serve", async () =>
+            await using var queue = QueueCommand.Open(parse.GetValue(store)!, options);
+            await using var transport = new SmtpTransport(config);
+            var worker = new QueueWorker(queue, transport, loggers.CreateLogger<QueueWorker>());
+            bool asJson = parse.GetValue(json);
+            var output = new object();
+            worker.RecipientUpdated += (_, e) =>
             {
-                await using var queue = QueueCommand.Open(parse.GetValue(store)!, options);
-                await using var transport = new SmtpTransport(config);
-                var worker = new QueueWorker(queue, transport, loggers.CreateLogger<QueueWorker>());
-                bool asJson = parse.GetValue(json);
-                var output = new object();
-                worker.RecipientUpdated += (_, e) =>
+                string line = asJson
+                    ? JsonSerializer.Serialize(new { id = e.MessageId, recipient = e.Recipient, state = e.State.ToString().ToLowerInvariant(), attempts = e.Attempts, nextAttemptAt = e.NextAttemptAt, detail = e.Detail, bounceId = e.BounceId })
+                    : $"{e.MessageId} <{e.Recipient}> {e.State.ToString().ToLowerInvariant()} {e.Detail}";
+                lock (output)
                 {
-                    string line = asJson
-                        ? JsonSerializer.Serialize(new { id = e.MessageId, recipient = e.Recipient, state = e.State.ToString().ToLowerInvariant(), attempts = e.Attempts, nextAttemptAt = e.NextAttemptAt, detail = e.Detail, bounceId = e.BounceId })
-                        : $"{e.MessageId} <{e.Recipient}> {e.State.ToString().ToLowerInvariant()} {e.Detail}";
-                    lock (output)
-                    {
-                        Console.Out.WriteLine(line);
-                        Console.Out.Flush();
-                    }
-                };
-                await worker.StartAsync(ct);
-                Console.Error.WriteLine($"mailbroker serve: delivering from {options.Store} as {worker.Owner} ({options.MaxConcurrentDeliveries} at a time)");
-                try
-                {
-                    if (parse.GetValue(exitWhenIdle))
-                    {
-                        await WaitUntilIdleAsync(queue, worker, options.PollInterval, ct);
-                    }
-                    else
-                    {
-                        await Task.Delay(Timeout.Infinite, ct);
-                    }
+                    Console.Out.WriteLine(line);
+                    Console.Out.Flush();
                 }
-                catch (OperationCanceledException)
+            };
+            await worker.StartAsync(ct);
+            Console.Error.WriteLine($"mailbroker serve: delivering from {options.Store} as {worker.Owner} ({options.MaxConcurrentDeliveries} at a time)");
+            try
+            {
+                if (parse.GetValue(exitWhenIdle))
                 {
-                    Console.Error.WriteLine("mailbroker serve: stopping; finishing in-flight deliveries");
+                    await WaitUntilIdleAsync(queue, worker, options.PollInterval, ct);
                 }
-                using var graceTimer = new CancellationTokenSource(parse.GetValue(grace));
-                await worker.StopAsync(graceTimer.Token);
-                await worker.DisposeAsync();
-                return 0;
-            });
-        });
+                else
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("mailbroker serve: stopping; finishing in-flight deliveries");
+            }
+            using var graceTimer = new CancellationTokenSource(parse.GetValue(grace));
+            await worker.StopAsync(graceTimer.Token);
+            await worker.DisposeAsync();
+            return 0;
+        }));
         return command;
     }
 

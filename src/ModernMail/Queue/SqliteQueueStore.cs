@@ -16,22 +16,53 @@ public sealed class SqliteQueueStore : IQueueStore
     /// <summary>Opens (lazily) the store at <paramref name="path"/>: a database file, or a data directory that will hold "queue.db".</summary>
     /// <param name="path">A file path ending in .db/.sqlite/.sqlite3, or a directory (created if missing).</param>
     /// <param name="busyTimeout">How long to wait for another process's write lock; null means 30 seconds.</param>
+    /// <exception cref="QueueStoreException">The directory cannot be created (permissions, a file in the way).</exception>
     public SqliteQueueStore(string path, TimeSpan? busyTimeout = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string full = System.IO.Path.GetFullPath(path);
+        try
+        {
+            full = PrepareLocation(full);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // An operator's typo or a permission problem: one line naming the path and the reason, not a stack trace.
+            throw new QueueStoreException($"SQLite queue store '{full}' cannot be created: {Reason(full, ex)}", ex);
+        }
+        _core = new SqliteQueueCore(full, busyTimeout ?? TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Creates the directory that will hold the database and returns the database file's path.</summary>
+    private static string PrepareLocation(string full)
+    {
         string extension = System.IO.Path.GetExtension(full);
         if (!Directory.Exists(full) && (extension.Equals(".db", StringComparison.OrdinalIgnoreCase)
             || extension.Equals(".sqlite", StringComparison.OrdinalIgnoreCase) || extension.Equals(".sqlite3", StringComparison.OrdinalIgnoreCase)))
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full) ?? ".");
+            return full;
         }
-        else
+        Directory.CreateDirectory(full);
+        return System.IO.Path.Combine(full, "queue.db");
+    }
+
+    private static string Reason(string full, Exception exception)
+    {
+        // The runtime says "the file already exists" when a path component is a regular file; name it plainly.
+        for (string? dir = System.IO.Path.GetDirectoryName(full); dir is not null; dir = System.IO.Path.GetDirectoryName(dir))
         {
-            Directory.CreateDirectory(full);
-            full = System.IO.Path.Combine(full, "queue.db");
+            if (File.Exists(dir))
+            {
+                return $"'{dir}' is a file, not a directory";
+            }
         }
-        _core = new SqliteQueueCore(full, busyTimeout ?? TimeSpan.FromSeconds(30));
+        return exception switch
+        {
+            UnauthorizedAccessException => "permission denied (" + exception.Message + ")",
+            DirectoryNotFoundException => "a directory on the path does not exist (" + exception.Message + ")",
+            _ => exception.Message,
+        };
     }
 
     /// <summary>The database file.</summary>

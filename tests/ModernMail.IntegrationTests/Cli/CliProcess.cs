@@ -19,15 +19,19 @@ public sealed record CliResult(int ExitCode, byte[] StdoutBytes, string Stderr)
 public static class CliProcess
 {
     private static readonly Lazy<string> s_toolPath = new(FindTool);
+    private static readonly Lazy<string> s_nobodyToolPath = new(CopyToolForNobody);
 
     /// <summary>The tool built in the same configuration as this test assembly.</summary>
     public static string ToolPath => s_toolPath.Value;
 
     public static Task<CliResult> RunAsync(params string[] args) => RunAsync(args, stdin: null, TimeSpan.FromSeconds(90));
 
-    public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, string? stdin, TimeSpan timeout, Action<Process>? started = null)
+    /// <summary>Runs the tool as the unprivileged user "nobody" (via setpriv), as an operator's service account would.</summary>
+    public static Task<CliResult> RunAsNobodyAsync(params string[] args) => RunAsync(args, stdin: null, TimeSpan.FromSeconds(90), asNobody: true);
+
+    public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, string? stdin, TimeSpan timeout, Action<Process>? started = null, bool asNobody = false)
     {
-        using Process process = Start(args);
+        using Process process = Start(args, asNobody);
         started?.Invoke(process);
         Task<byte[]> stdout = ReadAllAsync(process.StandardOutput.BaseStream);
         Task<string> stderr = process.StandardError.ReadToEndAsync();
@@ -51,9 +55,9 @@ public static class CliProcess
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 
-    private static Process Start(IReadOnlyList<string> args)
+    private static Process Start(IReadOnlyList<string> args, bool asNobody)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(asNobody ? "setpriv" : "dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -61,7 +65,16 @@ public static class CliProcess
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        info.ArgumentList.Add(ToolPath);
+        if (asNobody)
+        {
+            foreach (string arg in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet"])
+            {
+                info.ArgumentList.Add(arg);
+            }
+            info.Environment["HOME"] = Path.GetTempPath();
+            info.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
+        }
+        info.ArgumentList.Add(asNobody ? s_nobodyToolPath.Value : ToolPath);
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -77,6 +90,25 @@ public static class CliProcess
         using var buffer = new MemoryStream();
         await stream.CopyToAsync(buffer);
         return buffer.ToArray();
+    }
+
+    /// <summary>A world-readable copy of the built tool: the checkout may live under a directory "nobody" cannot enter.</summary>
+    private static string CopyToolForNobody()
+    {
+        string source = Path.GetDirectoryName(ToolPath)!;
+        string target = Path.Combine(Path.GetTempPath(), "mm-cli-nobody-" + Guid.NewGuid().ToString("N"));
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+            File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+        foreach (string directory in Directory.EnumerateDirectories(target, "*", SearchOption.AllDirectories).Append(target))
+        {
+            File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
+        }
+        return Path.Combine(target, Path.GetFileName(ToolPath));
     }
 
     private static string FindTool()

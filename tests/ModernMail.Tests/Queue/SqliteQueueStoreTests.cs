@@ -2,6 +2,7 @@ using System.Net.Mail;
 using Microsoft.Data.Sqlite;
 using ModernMail.Delivery;
 using ModernMail.Queue;
+using ModernMail.Queue.Internal;
 using Xunit;
 
 namespace ModernMail.Tests.Queue;
@@ -195,6 +196,34 @@ public sealed class SqliteQueueStoreTests : IDisposable
         var ex = await Assert.ThrowsAsync<QueueStoreException>(() => reopened.InitializeAsync(Ct));
 
         Assert.Contains("corrupt", ex.Message);
+        Assert.DoesNotContain('\n', ex.Message); // one line for the operator, however many pages are broken
+        Assert.True(ex.Message.Length < 800, ex.Message);
+    }
+
+    [Fact]
+    public void IntegrityReport_IsSummarisedToTheFirstProblemsAndACount()
+    {
+        var problems = Enumerable.Range(1, 25).Select(i => $"Tree {i} page {i * 7}: btreeInitPage() returns error code 11").ToList();
+
+        string summary = SqliteQueueCore.SummarizeIntegrityCheck(problems);
+
+        Assert.StartsWith("Tree 1 page 7", summary);
+        Assert.Contains("Tree 3 page 21", summary);
+        Assert.DoesNotContain("Tree 4 ", summary);
+        Assert.EndsWith("and 22 more problem(s)", summary);
+    }
+
+    [Fact]
+    public void PathThroughARegularFile_IsOneStoreErrorNamingTheFile()
+    {
+        Directory.CreateDirectory(_directory);
+        string file = Path.Combine(_directory, "not-a-dir");
+        File.WriteAllText(file, "x");
+
+        var ex = Assert.Throws<QueueStoreException>(() => new SqliteQueueStore(Path.Combine(file, "sub", "q.db")));
+
+        Assert.Contains($"'{file}' is a file, not a directory", ex.Message);
+        Assert.False(ex.IsTransient);
     }
 
     [Fact]

@@ -81,10 +81,17 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
         using (var command = connection.CreateCommand())
         {
             command.CommandText = "PRAGMA quick_check";
-            string? check = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(check, "ok", StringComparison.Ordinal))
+            var problems = new List<string>();
+            using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
-                throw new QueueStoreException($"{Description} is corrupt (integrity check: {check}). Restore it from a backup or move it aside; the queue will not start on it.");
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    problems.Add(reader.GetString(0));
+                }
+            }
+            if (problems is not ["ok"])
+            {
+                throw new QueueStoreException($"{Description} is corrupt (integrity check: {SummarizeIntegrityCheck(problems)}). Restore it from a backup or move it aside; the queue will not start on it.");
             }
         }
         using (var command = connection.CreateCommand())
@@ -154,6 +161,18 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
         await blob.CopyToAsync(copy, 81920, cancellationToken).ConfigureAwait(false);
         copy.Position = 0;
         return copy;
+    }
+
+    /// <summary>The first few problems quick_check reported and how many more there were: one readable line, not a page.</summary>
+    internal static string SummarizeIntegrityCheck(IReadOnlyList<string> problems)
+    {
+        const int Shown = 3;
+        if (problems.Count == 0)
+        {
+            return "no result";
+        }
+        string head = string.Join("; ", problems.Take(Shown).Select(p => p.ReplaceLineEndings(" ")));
+        return problems.Count > Shown ? $"{head}; and {problems.Count - Shown} more problem(s)" : head;
     }
 
     protected override QueueStoreException Translate(DbException exception, string operation)
