@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ModernMail.Delivery;
+using ModernMail.Cli.Options;
 using ModernMail.Queue;
 
 namespace ModernMail.Cli.Commands;
@@ -22,12 +23,12 @@ internal static class ServeCommand
         var route = new Option<string[]>("--route") { Description = "Static route DOMAIN=HOST[:PORT] ('*' for every domain), skipping MX lookup (repeatable).", AllowMultipleArgumentsPerToken = true };
         var port = new Option<int>("--port") { Description = "SMTP port of mail exchangers.", DefaultValueFactory = _ => 25 };
         var tls = new Option<TlsPolicy>("--tls") { Description = "STARTTLS: Opportunistic, Required or Disabled.", DefaultValueFactory = _ => TlsPolicy.Opportunistic };
-        var lease = Duration("--lease", "How long a worker owns a message before a crash returns it to the queue.", TimeSpan.FromMinutes(2));
-        var poll = Duration("--poll", "Longest sleep between looks at the store.", TimeSpan.FromSeconds(5));
-        var retryFirst = Duration("--retry-first", "Delay before the first retry.", TimeSpan.FromSeconds(300));
-        var retryMax = Duration("--retry-max", "Longest delay between retries.", TimeSpan.FromSeconds(4000));
-        var lifetime = Duration("--lifetime", "How long a message may stay queued before it expires.", TimeSpan.FromDays(5));
-        var grace = Duration("--grace", "On SIGTERM/Ctrl+C, how long in-flight deliveries may finish before they are cancelled and released.", TimeSpan.FromSeconds(20));
+        var lease = DurationOption.Create("--lease", "How long a worker owns a message before a crash returns it to the queue.", TimeSpan.FromMinutes(2));
+        var poll = DurationOption.Create("--poll", "Longest sleep between looks at the store.", TimeSpan.FromSeconds(5));
+        var retryFirst = DurationOption.Create("--retry-first", "Delay before the first retry.", TimeSpan.FromSeconds(300));
+        var retryMax = DurationOption.Create("--retry-max", "Longest delay between retries.", TimeSpan.FromSeconds(4000));
+        var lifetime = DurationOption.Create("--lifetime", "How long a message may stay queued before it expires.", TimeSpan.FromDays(5));
+        var grace = DurationOption.Create("--grace", "On SIGTERM/Ctrl+C, how long in-flight deliveries may finish before they are cancelled and released.", TimeSpan.FromSeconds(20));
         var noBounces = new Option<bool>("--no-bounces") { Description = "Do not send delivery status notifications for bounced or expired recipients." };
         var exitWhenIdle = new Option<bool>("--exit-when-idle") { Description = "Exit once nothing is pending or leased (for batch runs and tests)." };
         var json = new Option<bool>("--json") { Description = "Print each recipient's new state as a JSON line." };
@@ -128,37 +129,5 @@ internal static class ServeCommand
                 return;
             }
         }
-    }
-
-    private static Option<TimeSpan> Duration(string name, string description, TimeSpan defaultValue) => new(name)
-    {
-        Description = description + " Like 300s, 5m, 2h, 5d or 00:05:00.",
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = ParseDuration,
-    };
-
-    private static TimeSpan ParseDuration(ArgumentResult result)
-    {
-        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
-        if (text.Length > 1 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= 0)
-        {
-            switch (char.ToLowerInvariant(text[^1]))
-            {
-                case 's': return TimeSpan.FromSeconds(value);
-                case 'm': return TimeSpan.FromMinutes(value);
-                case 'h': return TimeSpan.FromHours(value);
-                case 'd': return TimeSpan.FromDays(value);
-            }
-        }
-        if (text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) && double.TryParse(text[..^2], NumberStyles.Float, CultureInfo.InvariantCulture, out double ms))
-        {
-            return TimeSpan.FromMilliseconds(ms);
-        }
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span))
-        {
-            return span;
-        }
-        result.AddError($"'{text}' is not a duration (use 300s, 5m, 2h, 5d or hh:mm:ss).");
-        return TimeSpan.Zero;
     }
 }

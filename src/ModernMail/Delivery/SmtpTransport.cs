@@ -108,6 +108,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
             FailAll(request, transient: false, group.Error, null, null);
             return;
         }
+        DeliveryLog.Routing(_logger, group.Domain);
         var route = await _router.RouteAsync(group.Domain, cancellationToken).ConfigureAwait(false);
         if (route.Status != RouteStatus.Ok)
         {

@@ -166,5 +166,31 @@ public sealed class CliSendTests : IDisposable
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed} to stop");
     }
 
+    [Fact]
+    public async Task Send_StalledServerWithTimeout_SaysWhatItWaitsForAndDefersTheRecipient()
+    {
+        using var trap = new ConnectionTrap(); // accepts and never greets
+
+        CliResult result = await CliProcess.RunAsync(
+            ["send", "--from", "me@sender.test", "--to", "x@a.test", "--text", _files.TextPath, "--route", trap.SmartHostRoute, "--timeout", "7s"],
+            stdin: null,
+            TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Matches("^deferred +x@a.test .*greeting .*timed out after 7 s", result.StdoutLines.Single());
+        Assert.Matches($"mailbroker: waiting [5-7] s for the greeting of 127.0.0.1 \\[127.0.0.1:{trap.Port}\\]", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("0s", "--timeout must be more than zero")]
+    [InlineData("soon", "'soon' is not a duration")]
+    public async Task Send_BadTimeout_IsUsageError(string value, string expected)
+    {
+        CliResult result = await CliProcess.RunAsync("send", "--from", "me@sender.test", "--to", "x@a.test", "--text", _files.TextPath, "--route", "*=127.0.0.1:9", "--timeout", value);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _files.Dispose();
 }

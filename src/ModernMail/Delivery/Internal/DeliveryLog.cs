@@ -11,6 +11,9 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "{Recipient}: not delivered ({Kind}) via {MxHost}: {Detail}")]
     public static partial void NotDelivered(ILogger logger, string recipient, string kind, string? mxHost, string? detail);
 
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Debug, Message = "{Domain}: looking up its mail exchangers")]
+    public static partial void Routing(ILogger logger, string domain);
+
     [LoggerMessage(EventId = 4002, Level = LogLevel.Debug, Message = "{Domain}: attempt via {Peer} failed: {Reason}")]
     public static partial void AttemptFailed(ILogger logger, string domain, string peer, string reason);
 

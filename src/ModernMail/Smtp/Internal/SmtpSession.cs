@@ -82,6 +82,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         string peer = $"{mxHost} [{endPoint}]";
+        SmtpLog.Connecting(logger, peer);
         try
         {
             using (var timeout = new CancellationTokenSource(timeouts.Connect, time))
@@ -107,6 +108,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             throw;
         }
         var session = new SmtpSession(socket, mxHost, endPoint, timeouts, time, logger);
+        SmtpLog.Connected(logger, peer);
         try
         {
             var greeting = await session.ReadReplyAsync("greeting", timeouts.Greeting, cancellationToken).ConfigureAwait(false);
