@@ -14,8 +14,7 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
 {
     private readonly BrokerConfig _config;
     private readonly SmtpTransport _transport;
-    private readonly DkimSigner[] _signers;
-    private readonly MailWriterOptions _writerOptions;
+    private readonly MessagePreparer _preparer;
     private int _disposed;
 
     /// <summary>Creates a broker with the given configuration.</summary>
@@ -31,30 +30,15 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
         _transport = resolver is null ? new SmtpTransport(config) : new SmtpTransport(config, resolver);
-        var signers = new List<DkimSigner>();
         try
         {
-            var options = new DkimSignerOptions { TimeProvider = config.TimeProvider };
-            if (config.DkimConfig is { } single)
-            {
-                signers.Add(new DkimSigner(single, options));
-            }
-            foreach (var more in config.DkimSignatures)
-            {
-                signers.Add(new DkimSigner(more, options));
-            }
+            _preparer = new MessagePreparer(config);
         }
         catch
         {
-            foreach (var signer in signers)
-            {
-                signer.Dispose();
-            }
             _transport.Dispose();
             throw;
         }
-        _signers = [.. signers];
-        _writerOptions = new MailWriterOptions { HostName = config.HostName, TimeProvider = config.TimeProvider };
     }
 
     /// <summary>The configuration this broker was created with.</summary>
@@ -84,13 +68,10 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
     public async Task<IReadOnlyList<DeliveryResult>> SendAsync(MailMessage message, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        var envelope = BuildEnvelope(message);
-        var spool = new SpoolStream();
-        await using (spool.ConfigureAwait(false))
+        var prepared = await _preparer.PrepareAsync(message, withEnvelope: true, cancellationToken).ConfigureAwait(false);
+        await using (prepared.ConfigureAwait(false))
         {
-            byte[] signatures = await ComposeAndSignAsync(message, spool, cancellationToken).ConfigureAwait(false);
-            using var data = new PrefixedStream(signatures, spool);
-            return await _transport.DeliverAsync(envelope, data, cancellationToken).ConfigureAwait(false);
+            return await _transport.DeliverAsync(prepared.Envelope!, prepared.Data, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -103,63 +84,15 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(destination);
         ThrowIfDisposed();
-        var spool = new SpoolStream();
-        await using (spool.ConfigureAwait(false))
+        var prepared = await _preparer.PrepareAsync(message, withEnvelope: false, cancellationToken).ConfigureAwait(false);
+        await using (prepared.ConfigureAwait(false))
         {
-            byte[] signatures = await ComposeAndSignAsync(message, spool, cancellationToken).ConfigureAwait(false);
-            await destination.WriteAsync(signatures, cancellationToken).ConfigureAwait(false);
-            await spool.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+            await prepared.Data.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Composes once into <paramref name="spool"/>, signs by streaming over it, and leaves it rewound; returns the signature fields.</summary>
-    private async Task<byte[]> ComposeAndSignAsync(MailMessage message, SpoolStream spool, CancellationToken cancellationToken)
-    {
-        await MailMessageWriter.WriteAsync(message, spool, _writerOptions, cancellationToken).ConfigureAwait(false);
-        spool.Position = 0;
-        if (_signers.Length == 0)
-        {
-            return [];
-        }
-        var results = await DkimSigner.SignAllAsync(_signers, spool, cancellationToken).ConfigureAwait(false);
-        spool.Position = 0;
-        var text = new StringBuilder();
-        foreach (var result in results)
-        {
-            text.Append(result.Header);
-        }
-        return Encoding.ASCII.GetBytes(text.ToString());
     }
 
     /// <summary>Envelope sender: Sender, else From. Recipients: To, Cc, Bcc, distinct ignoring case.</summary>
-    internal static Envelope BuildEnvelope(MailMessage message)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        MailMessageValidator.Validate(message);
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var recipients = new List<MailAddress>();
-        foreach (var list in (MailAddressCollection[])[message.To, message.CC, message.Bcc])
-        {
-            foreach (var address in list)
-            {
-                RecipientGrouper.Validate(address, nameof(message));
-                if (seen.Add(address.Address))
-                {
-                    recipients.Add(address);
-                }
-            }
-        }
-        if (recipients.Count == 0)
-        {
-            throw new ArgumentException("The message has no recipients (To, Cc or Bcc).", nameof(message));
-        }
-        var sender = message.Sender ?? message.From;
-        if (sender is not null)
-        {
-            RecipientGrouper.Validate(sender, nameof(message));
-        }
-        return new Envelope(sender, recipients);
-    }
+    internal static Envelope BuildEnvelope(MailMessage message) => MessagePreparer.BuildEnvelope(message);
 
     /// <summary>Closes pooled connections (QUIT) and releases signing keys.</summary>
     public void Dispose()
@@ -183,13 +116,7 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
         DisposeSigners();
     }
 
-    private void DisposeSigners()
-    {
-        foreach (var signer in _signers)
-        {
-            signer.Dispose();
-        }
-    }
+    private void DisposeSigners() => _preparer.Dispose();
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

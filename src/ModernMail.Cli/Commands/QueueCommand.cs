@@ -120,7 +120,7 @@ internal static class QueueCommand
                 }
                 message.Attachments.Add(new Attachment(file));
             }
-            var broker = new BrokerConfig { HostName = parse.GetValue(hostName)! };
+            var options = new QueueOptions { HostName = parse.GetValue(hostName)! };
             string? keyFile = parse.GetValue(dkimKey);
             if (keyFile is not null)
             {
@@ -129,9 +129,9 @@ internal static class QueueCommand
                     Console.Error.WriteLine("mailbroker queue add: --dkim-key needs --dkim-domain and --dkim-selector.");
                     return 2;
                 }
-                broker.DkimConfig = DkimConfig.FromPem(domain, selector, await File.ReadAllTextAsync(keyFile, ct));
+                options.DkimSignatures.Add(DkimConfig.FromPem(domain, selector, await File.ReadAllTextAsync(keyFile, ct)));
             }
-            await using var queue = Open(parse.GetValue(store)!, new QueueOptions { Broker = broker, HostName = broker.HostName });
+            await using var queue = Open(parse.GetValue(store)!, options);
             string id = await queue.EnqueueAsync(message, ct);
             Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(new { id }, s_json) : id);
             return 0;

@@ -51,8 +51,10 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
                     expires_at bigint NOT NULL,
                     next_attempt_at bigint NULL,
                     lease_owner text NULL,
-                    lease_until bigint NULL,
-                    body bytea NULL);
+                    lease_until bigint NULL);
+                CREATE TABLE IF NOT EXISTS mm_bodies (
+                    message_id text NOT NULL PRIMARY KEY,
+                    body bytea NOT NULL);
                 CREATE INDEX IF NOT EXISTS mm_messages_due ON mm_messages (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
                 CREATE INDEX IF NOT EXISTS mm_messages_owner ON mm_messages (lease_owner) WHERE lease_owner IS NOT NULL;
                 CREATE TABLE IF NOT EXISTS mm_recipients (
@@ -65,6 +67,15 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
                     last_reply text NULL,
                     updated_at bigint NOT NULL,
                     PRIMARY KEY (message_id, idx));
+                -- Databases written before bodies had their own table kept them in mm_messages.body: move them out once.
+                DO $$
+                BEGIN
+                    IF EXISTS (SELECT 1 FROM information_schema.columns
+                               WHERE table_schema = current_schema() AND table_name = 'mm_messages' AND column_name = 'body') THEN
+                        INSERT INTO mm_bodies (message_id, body) SELECT id, body FROM mm_messages WHERE body IS NOT NULL ON CONFLICT DO NOTHING;
+                        ALTER TABLE mm_messages DROP COLUMN body;
+                    END IF;
+                END $$;
                 """);
             Add(command, "key", SchemaLockKey);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -75,8 +86,9 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
     protected override async Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream body, long size, CancellationToken cancellationToken)
     {
         using var command = Command(connection, transaction,
-            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at, body) " +
-            "VALUES (@id, @sender, @size, @created, @expires, @created, @body)");
+            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at) " +
+            "VALUES (@id, @sender, @size, @created, @expires, @created); " +
+            "INSERT INTO mm_bodies (message_id, body) VALUES (@id, @body)");
         Add(command, "id", entry.Id);
         Add(command, "sender", entry.Envelope.Sender?.Address);
         Add(command, "size", size);
@@ -87,25 +99,24 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    protected override async Task<Stream?> ReadBodyAsync(DbConnection connection, string id, CancellationToken cancellationToken)
+    protected override async Task<bool> ReadBodyAsync(DbConnection connection, string id, Stream destination, CancellationToken cancellationToken)
     {
-        using var command = Command(connection, null, "SELECT body FROM mm_messages WHERE id = @id AND body IS NOT NULL");
+        using var command = Command(connection, null, "SELECT body FROM mm_bodies WHERE message_id = @id");
         Add(command, "id", id);
+        // SequentialAccess makes Npgsql stream the bytea column instead of buffering the whole row.
         var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                return null;
+                return false;
             }
-            var copy = new MemoryStream();
             var source = await reader.GetFieldValueAsync<Stream>(0, cancellationToken).ConfigureAwait(false);
             await using (source.ConfigureAwait(false))
             {
-                await source.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+                await source.CopyToAsync(destination, 81920, cancellationToken).ConfigureAwait(false);
             }
-            copy.Position = 0;
-            return copy;
+            return true;
         }
     }
 

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Net.Mail;
-using System.Text;
 using ModernMail.Delivery;
+using ModernMail.Delivery.Internal;
 using ModernMail.Dkim;
 using ModernMail.Mime;
 
@@ -22,7 +22,9 @@ public sealed class MailQueue : IAsyncDisposable
     private readonly IQueueStore _store;
     private readonly bool _ownsStore;
     private readonly SemaphoreSlim _initLock = new(1, 1);
+    private readonly Lock _preparerLock = new();
     private volatile bool _initialized;
+    private MessagePreparer? _preparer;
 
     /// <summary>Creates a queue over the store named by <see cref="QueueOptions.Store"/>.</summary>
     public MailQueue(QueueOptions options)
@@ -72,89 +74,42 @@ public sealed class MailQueue : IAsyncDisposable
         return id;
     }
 
-    /// <summary>Composes <paramref name="message"/> (MIME), DKIM-signs it once with the identities of <see cref="QueueOptions.Broker"/>,
+    /// <summary>Composes <paramref name="message"/> (MIME), DKIM-signs it with <see cref="QueueOptions.DkimSignatures"/>,
     /// and stores it for delivery to every To, Cc and Bcc recipient; returns its queue id once it is durably committed.</summary>
-    /// <remarks>The envelope sender is <see cref="MailMessage.Sender"/> or else <see cref="MailMessage.From"/>. The message is signed at
-    /// enqueue time, so every retry sends the same bytes.</remarks>
-    /// <exception cref="ArgumentException">The message has no From or no recipients.</exception>
+    /// <remarks>The same preparation as <see cref="MailBroker.SendAsync"/> (validation, envelope, composition, signers built once
+    /// per queue). The envelope sender is <see cref="MailMessage.Sender"/> or else <see cref="MailMessage.From"/>. The message is
+    /// signed at enqueue time, so every retry sends the same bytes.</remarks>
+    /// <exception cref="MailMessageFormatException">A field of the message cannot be written safely (no From, for one).</exception>
+    /// <exception cref="ArgumentException">The message has no recipients, or an address is not deliverable.</exception>
+    /// <exception cref="DkimException">A DKIM identity of the options is invalid.</exception>
     /// <exception cref="QueueStoreException">The message was not stored.</exception>
     public async Task<string> EnqueueAsync(MailMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var sender = message.Sender ?? message.From ?? throw new ArgumentException("The message has no From address.", nameof(message));
-        var recipients = new List<MailAddress>();
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var list in (IEnumerable<MailAddressCollection>)[message.To, message.CC, message.Bcc])
+        var prepared = await Preparer.PrepareAsync(message, withEnvelope: true, cancellationToken).ConfigureAwait(false);
+        await using (prepared.ConfigureAwait(false))
         {
-            foreach (var address in list)
-            {
-                if (seen.Add(address.Address))
-                {
-                    recipients.Add(address);
-                }
-            }
-        }
-        if (recipients.Count == 0)
-        {
-            throw new ArgumentException("The message has no recipients.", nameof(message));
-        }
-        var broker = Options.Broker;
-        var writerOptions = new MailWriterOptions { HostName = broker?.HostName ?? Options.HostName, TimeProvider = broker?.TimeProvider ?? Options.TimeProvider };
-        var composed = new MemoryStream();
-        await using (composed.ConfigureAwait(false))
-        {
-            await MailMessageWriter.WriteAsync(message, composed, writerOptions, cancellationToken).ConfigureAwait(false);
-            var signed = new MemoryStream((int)composed.Length + 2048);
-            await using (signed.ConfigureAwait(false))
-            {
-                foreach (string header in await SignAsync(broker, composed, cancellationToken).ConfigureAwait(false))
-                {
-                    signed.Write(Encoding.ASCII.GetBytes(header));
-                }
-                composed.Position = 0;
-                await composed.CopyToAsync(signed, cancellationToken).ConfigureAwait(false);
-                signed.Position = 0;
-                return await EnqueueAsync(new Envelope(sender, recipients), signed, cancellationToken).ConfigureAwait(false);
-            }
+            return await EnqueueAsync(prepared.Envelope!, prepared.Data, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async Task<IReadOnlyList<string>> SignAsync(BrokerConfig? broker, Stream composed, CancellationToken cancellationToken)
+    /// <summary>The preparer, built on first use so that a queue only delivering never imports signing keys.</summary>
+    private MessagePreparer Preparer
     {
-        var configs = new List<DkimConfig>();
-        if (broker?.DkimConfig is { } single)
+        get
         {
-            configs.Add(single);
-        }
-        if (broker is not null)
-        {
-            configs.AddRange(broker.DkimSignatures);
-        }
-        if (configs.Count == 0)
-        {
-            return [];
-        }
-        var signers = new List<DkimSigner>(configs.Count);
-        try
-        {
-            foreach (var config in configs)
+            lock (_preparerLock)
             {
-                signers.Add(new DkimSigner(config, new DkimSignerOptions { TimeProvider = broker!.TimeProvider })); // broker is non-null when configs is not empty
-            }
-            composed.Position = 0;
-            var results = await DkimSigner.SignAllAsync(signers, composed, cancellationToken).ConfigureAwait(false);
-            var headers = new List<string>(results.Length);
-            foreach (var result in results)
-            {
-                headers.Add(result.Header);
-            }
-            return headers;
-        }
-        finally
-        {
-            foreach (var signer in signers)
-            {
-                signer.Dispose();
+                if (_preparer is null)
+                {
+                    var config = new BrokerConfig { HostName = Options.HostName, TimeProvider = Options.TimeProvider };
+                    foreach (var signature in Options.DkimSignatures)
+                    {
+                        config.DkimSignatures.Add(signature);
+                    }
+                    _preparer = new MessagePreparer(config);
+                }
+                return _preparer;
             }
         }
     }
@@ -226,6 +181,7 @@ public sealed class MailQueue : IAsyncDisposable
         {
             await _store.DisposeAsync().ConfigureAwait(false);
         }
+        _preparer?.Dispose();
         _initLock.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using ModernMail.Dkim;
 
 namespace ModernMail.Queue;
 
@@ -40,9 +41,9 @@ public sealed class QueueOptions
     /// <summary>The host name named as Reporting-MTA in bounces and used in their Message-ID.</summary>
     public string HostName { get; set; } = "localhost";
 
-    /// <summary>How <see cref="MailQueue.EnqueueAsync(System.Net.Mail.MailMessage, CancellationToken)"/> composes and signs: its host name
-    /// (Message-ID) and DKIM identities; null composes with <see cref="HostName"/> and does not sign.</summary>
-    public BrokerConfig? Broker { get; set; }
+    /// <summary>The DKIM identities <see cref="MailQueue.EnqueueAsync(System.Net.Mail.MailMessage, CancellationToken)"/> signs with
+    /// (in order; empty: not signed). Messages are composed with <see cref="HostName"/> in their Message-ID.</summary>
+    public IList<DkimConfig> DkimSignatures { get; } = new List<DkimConfig>();
 
     /// <summary>The clock for schedules and timestamps.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -77,8 +77,9 @@ public sealed class QueueDeliveryTests : IAsyncLifetime
         string rejected = TestWorld.Unique("reject");
         string subject = "queue bounce " + Guid.NewGuid().ToString("N")[..8];
         await using var transport = WorldTransport();
-        var broker = new BrokerConfig { HostName = "mx.sender.test", DkimConfig = DkimConfig.FromPem(TestWorld.SenderDomain, TestWorld.RsaSelector, await File.ReadAllTextAsync(TestWorld.RsaKeyPath, Ct)) };
-        await using var queue = new MailQueue(new QueueOptions { Store = "sqlite:" + _directory, HostName = "mx.sender.test", Broker = broker });
+        var options = new QueueOptions { Store = "sqlite:" + _directory, HostName = "mx.sender.test" };
+        options.DkimSignatures.Add(DkimConfig.FromPem(TestWorld.SenderDomain, TestWorld.RsaSelector, await File.ReadAllTextAsync(TestWorld.RsaKeyPath, Ct)));
+        await using var queue = new MailQueue(options);
         await using var worker = new QueueWorker(queue, transport);
         using var mail = new MailMessage(sender, good) { Subject = subject, Body = "queued through ModernMail" };
         mail.To.Add(rejected);

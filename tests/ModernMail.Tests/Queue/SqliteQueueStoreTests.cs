@@ -201,6 +201,46 @@ public sealed class SqliteQueueStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task DatabaseWithBodiesInline_IsMigrated_AndItsPendingMessageStillDelivers()
+    {
+        // The schema written before bodies moved to mm_bodies: a pending message with its bytes in mm_messages.body.
+        Directory.CreateDirectory(_directory);
+        string file = Path.Combine(_directory, "queue.db");
+        byte[] message = "Subject: old\r\n\r\nwritten by an older version\r\n"u8.ToArray();
+        using (var old = new SqliteConnection("Data Source=" + file))
+        {
+            old.Open();
+            using var command = old.CreateCommand();
+            command.CommandText = """
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE mm_messages (id TEXT NOT NULL PRIMARY KEY, sender TEXT NULL, size INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL, next_attempt_at INTEGER NULL, lease_owner TEXT NULL, lease_until INTEGER NULL, body BLOB NULL);
+                CREATE TABLE mm_recipients (message_id TEXT NOT NULL, idx INTEGER NOT NULL, address TEXT NOT NULL, state INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL, next_attempt_at INTEGER NULL, last_reply TEXT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (message_id, idx));
+                INSERT INTO mm_messages VALUES ('old1', 's@sender.test', @size, 1772366400, 1772798400, 1772366400, NULL, NULL, @body);
+                INSERT INTO mm_messages VALUES ('done1', 's@sender.test', 3, 1772366400, 1772798400, NULL, NULL, NULL, NULL);
+                INSERT INTO mm_recipients VALUES ('old1', 0, 'a@a.test', 0, 0, 1772366400, NULL, 1772366400);
+                INSERT INTO mm_recipients VALUES ('done1', 0, 'b@a.test', 2, 1, NULL, '250 ok', 1772366400);
+                """;
+            command.Parameters.AddWithValue("@size", message.Length);
+            command.Parameters.AddWithValue("@body", message);
+            command.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+
+        await using var store = new SqliteQueueStore(_directory);
+        await store.InitializeAsync(Ct);
+        var leases = await store.LeaseAsync("w1", s_t0.AddDays(1), TimeSpan.FromMinutes(1), 10, Ct);
+        await using var body = await store.OpenMessageAsync("old1", Ct);
+        using var copy = new MemoryStream();
+        await body.CopyToAsync(copy, Ct);
+
+        Assert.Equal(["old1"], leases.Select(l => l.Id));
+        Assert.Equal(message, copy.ToArray());
+        Assert.True((await store.GetAsync("done1", Ct))!.IsComplete);
+    }
+
+    [Fact]
     public void IntegrityReport_IsSummarisedToTheFirstProblemsAndACount()
     {
         var problems = Enumerable.Range(1, 25).Select(i => $"Tree {i} page {i * 7}: btreeInitPage() returns error code 11").ToList();

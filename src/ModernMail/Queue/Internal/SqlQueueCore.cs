@@ -4,6 +4,8 @@ using System.Data.Common;
 using System.Globalization;
 using System.Threading.Channels;
 
+using ModernMail.Delivery.Internal;
+
 namespace ModernMail.Queue.Internal;
 
 /// <summary>The queue's SQL, shared by the SQLite and PostgreSQL stores; a dialect supplies connections, locking and blobs.</summary>
@@ -15,7 +17,11 @@ internal abstract class SqlQueueCore
     private const string FinalStates = "(2, 4, 5)";
     private const int MaxBatch = 256;
 
-    private readonly Channel<WriteOperation> _writes = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Writes waiting for the group-commit loop; bounded so that a slow disk slows callers instead of growing memory.</summary>
+    private const int MaxPendingWrites = 4096;
+
+    private readonly Channel<WriteOperation> _writes = Channel.CreateBounded<WriteOperation>(
+        new BoundedChannelOptions(MaxPendingWrites) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly object _writerLock = new();
     private Task? _writer;
 
@@ -45,7 +51,7 @@ internal abstract class SqlQueueCore
     protected abstract Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream body, long size, CancellationToken cancellationToken);
 
     /// <summary>Reads the body of a message into a seekable stream; null when there is none.</summary>
-    protected abstract Task<Stream?> ReadBodyAsync(DbConnection connection, string id, CancellationToken cancellationToken);
+    protected abstract Task<bool> ReadBodyAsync(DbConnection connection, string id, Stream destination, CancellationToken cancellationToken);
 
     /// <summary>Turns a provider exception into a <see cref="QueueStoreException"/> naming the operation and the store.</summary>
     protected abstract QueueStoreException Translate(DbException exception, string operation);
@@ -77,10 +83,10 @@ internal abstract class SqlQueueCore
     private async Task EnqueueCoreAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken)
     {
         // A batch that fails is retried one operation at a time, so the body must be readable again from the start.
-        MemoryStream? buffered = null;
+        SpoolStream? buffered = null;
         if (!message.CanSeek)
         {
-            buffered = new MemoryStream();
+            buffered = new SpoolStream();
             await message.CopyToAsync(buffered, cancellationToken).ConfigureAwait(false);
             buffered.Position = 0;
             message = buffered;
@@ -108,10 +114,10 @@ internal abstract class SqlQueueCore
     {
         long size = message.CanSeek ? message.Length - message.Position : -1;
         Stream body = message;
-        MemoryStream? copy = null;
+        SpoolStream? copy = null;
         if (size < 0)
         {
-            copy = new MemoryStream();
+            copy = new SpoolStream();
             await message.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
             copy.Position = 0;
             body = copy;
@@ -123,7 +129,10 @@ internal abstract class SqlQueueCore
         }
         finally
         {
-            copy?.Dispose();
+            if (copy is not null)
+            {
+                await copy.DisposeAsync().ConfigureAwait(false);
+            }
         }
         long created = ToUnix(entry.CreatedAt);
         using var command = Command(connection, transaction,
@@ -198,13 +207,28 @@ internal abstract class SqlQueueCore
     public Task<Stream> OpenMessageAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        return RunAsync("read message", async ct =>
+        return RunAsync<Stream>("read message", async ct =>
         {
-            var connection = await OpenAsync(ct).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
+            // Copied into a spool (memory up to 1 MiB, then a temporary file), not held open on the row: a lease
+            // renewal updates the row, which would expire an open SQLite blob handle mid-delivery; memory stays flat.
+            var spool = new SpoolStream();
+            try
             {
-                return await ReadBodyAsync(connection, id, ct).ConfigureAwait(false)
-                    ?? throw new QueueStoreException($"Queue message {id} has no stored body in {Description} (deleted or already complete).");
+                var connection = await OpenAsync(ct).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    if (!await ReadBodyAsync(connection, id, spool, ct).ConfigureAwait(false))
+                    {
+                        throw new QueueStoreException($"Queue message {id} has no stored body in {Description} (deleted or already complete).");
+                    }
+                }
+                spool.Position = 0;
+                return spool;
+            }
+            catch
+            {
+                await spool.DisposeAsync().ConfigureAwait(false);
+                throw;
             }
         }, cancellationToken);
     }
@@ -262,7 +286,7 @@ internal abstract class SqlQueueCore
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         // A complete message no longer needs its bytes; keep the row for status until purged.
-        using (var command = Command(connection, transaction, "UPDATE mm_messages SET body = NULL WHERE id = @id AND next_attempt_at IS NULL AND body IS NOT NULL"))
+        using (var command = Command(connection, transaction, "DELETE FROM mm_bodies WHERE message_id = @id AND EXISTS (SELECT 1 FROM mm_messages WHERE id = @id AND next_attempt_at IS NULL)"))
         {
             Add(command, "id", id);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -408,6 +432,10 @@ internal abstract class SqlQueueCore
             {
                 await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
+            using (var command = Command(connection, transaction, "DELETE FROM mm_bodies WHERE message_id IN (SELECT id FROM mm_messages" + which + ")"))
+            {
+                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
             using (var command = Command(connection, transaction, "DELETE FROM mm_messages" + which))
             {
                 return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -481,7 +509,11 @@ internal abstract class SqlQueueCore
         }
         var write = new WriteOperation(operation, async (connection, transaction, ct) => await action(connection, transaction, ct).ConfigureAwait(false), cancellationToken);
         EnsureWriter();
-        if (!_writes.Writer.TryWrite(write))
+        try
+        {
+            await _writes.Writer.WriteAsync(write, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
         {
             throw new ObjectDisposedException(GetType().Name, "The queue store has been disposed.");
         }

@@ -105,8 +105,10 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
                     expires_at INTEGER NOT NULL,
                     next_attempt_at INTEGER NULL,
                     lease_owner TEXT NULL,
-                    lease_until INTEGER NULL,
-                    body BLOB NULL);
+                    lease_until INTEGER NULL);
+                CREATE TABLE IF NOT EXISTS mm_bodies (
+                    message_id TEXT NOT NULL PRIMARY KEY,
+                    body BLOB NOT NULL);
                 CREATE INDEX IF NOT EXISTS mm_messages_due ON mm_messages (next_attempt_at);
                 CREATE INDEX IF NOT EXISTS mm_messages_owner ON mm_messages (lease_owner);
                 CREATE TABLE IF NOT EXISTS mm_recipients (
@@ -122,45 +124,73 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
                 """;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+        await MoveInlineBodiesAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Databases written before bodies had their own table kept them in mm_messages.body: move them out once.</summary>
+    /// <remarks>SQLite rewrites a whole row, overflow pages included, on every UPDATE: with the body inline, each lease,
+    /// renewal and completion of a 100 MB message copied 100 MB through the page cache and the WAL.</remarks>
+    private static async Task MoveInlineBodiesAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        using var probe = connection.CreateCommand();
+        probe.CommandText = "SELECT COUNT(*) FROM pragma_table_info('mm_messages') WHERE name = 'body'";
+        if (Convert.ToInt64(await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            return;
+        }
+        using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        using var move = connection.CreateCommand();
+        move.Transaction = (SqliteTransaction)transaction;
+        move.CommandText = """
+            INSERT OR IGNORE INTO mm_bodies (message_id, body) SELECT id, body FROM mm_messages WHERE body IS NOT NULL;
+            ALTER TABLE mm_messages DROP COLUMN body;
+            """;
+        await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream body, long size, CancellationToken cancellationToken)
     {
-        long rowId;
         using (var command = Command(connection, transaction,
-            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at, body) " +
-            "VALUES (@id, @sender, @size, @created, @expires, @created, zeroblob(@size)) RETURNING rowid"))
+            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at) " +
+            "VALUES (@id, @sender, @size, @created, @expires, @created)"))
         {
             Add(command, "id", entry.Id);
             Add(command, "sender", entry.Envelope.Sender?.Address);
             Add(command, "size", size);
             Add(command, "created", ToUnix(entry.CreatedAt));
             Add(command, "expires", ToUnix(entry.ExpiresAt));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        long rowId;
+        using (var command = Command(connection, transaction, "INSERT INTO mm_bodies (message_id, body) VALUES (@id, zeroblob(@size)) RETURNING rowid"))
+        {
+            Add(command, "id", entry.Id);
+            Add(command, "size", size);
             rowId = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? 0L);
         }
         // Stream the bytes into the reserved blob inside the same transaction: the message is never held whole in memory.
-        using var blob = new SqliteBlob((SqliteConnection)connection, "mm_messages", "body", rowId);
+        using var blob = new SqliteBlob((SqliteConnection)connection, "mm_bodies", "body", rowId);
         await body.CopyToAsync(blob, 81920, cancellationToken).ConfigureAwait(false);
     }
 
-    protected override async Task<Stream?> ReadBodyAsync(DbConnection connection, string id, CancellationToken cancellationToken)
+    protected override async Task<bool> ReadBodyAsync(DbConnection connection, string id, Stream destination, CancellationToken cancellationToken)
     {
         long rowId;
-        using (var command = Command(connection, null, "SELECT rowid FROM mm_messages WHERE id = @id AND body IS NOT NULL"))
+        using (var command = Command(connection, null, "SELECT rowid FROM mm_bodies WHERE message_id = @id"))
         {
             Add(command, "id", id);
             object? value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             if (value is not long found)
             {
-                return null;
+                return false;
             }
             rowId = found;
         }
-        using var blob = new SqliteBlob((SqliteConnection)connection, "mm_messages", "body", rowId, readOnly: true);
-        var copy = new MemoryStream(checked((int)blob.Length));
-        await blob.CopyToAsync(copy, 81920, cancellationToken).ConfigureAwait(false);
-        copy.Position = 0;
-        return copy;
+        // Incremental blob I/O: the body is read in 80 KB pieces, never materialised whole.
+        using var blob = new SqliteBlob((SqliteConnection)connection, "mm_bodies", "body", rowId, readOnly: true);
+        await blob.CopyToAsync(destination, 81920, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>The first few problems quick_check reported and how many more there were: one readable line, not a page.</summary>
