@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModernMail.Delivery;
 using ModernMail.Queue.Internal;
+using ModernMail.Routing.Internal;
 
 namespace ModernMail.Queue;
 
@@ -22,7 +23,7 @@ public sealed class QueueWorker : IAsyncDisposable
     private readonly Random _random;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _domains = new(StringComparer.OrdinalIgnoreCase);
+    private readonly DomainGates _gates;
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly object _randomLock = new();
@@ -43,6 +44,7 @@ public sealed class QueueWorker : IAsyncDisposable
         _random = _options.Random ?? Random.Shared;
         _time = _options.TimeProvider;
         _slots = new SemaphoreSlim(_options.MaxConcurrentDeliveries, _options.MaxConcurrentDeliveries);
+        _gates = new DomainGates(_options.MaxConcurrentPerDomain);
         Owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
     }
 
@@ -275,52 +277,45 @@ public sealed class QueueWorker : IAsyncDisposable
             var outcomes = new List<RecipientOutcome>(lease.Recipients.Count);
             var failed = new List<FailedRecipient>();
             var details = new Dictionary<int, string>();
-            foreach (var group in GroupByDomain(lease.Recipients))
+            var addresses = new List<MailAddress>(lease.Recipients.Count);
+            foreach (var recipient in lease.Recipients)
             {
-                var gate = _domains.GetOrAdd(group.Key, static (_, max) => new SemaphoreSlim(max, max), _options.MaxConcurrentPerDomain);
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                IReadOnlyList<DeliveryResult> results;
+                addresses.Add(new MailAddress(recipient.Address));
+            }
+            // One transport call per message: the transport groups by destination and runs them in parallel over one
+            // reader of the stream; the gates only cap deliveries per domain across messages.
+            IReadOnlyList<DeliveryResult> results;
+            using (await _gates.AcquireAsync(addresses.Select(a => GateKey(a.Host)), cancellationToken).ConfigureAwait(false))
+            {
+                stream.Position = 0;
                 try
                 {
-                    var addresses = new List<MailAddress>(group.Value.Count);
-                    foreach (var recipient in group.Value)
-                    {
-                        addresses.Add(new MailAddress(recipient.Address));
-                    }
-                    stream.Position = 0;
-                    try
-                    {
-                        results = await _transport.DeliverAsync(new Envelope(sender, addresses), stream, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                    {
-                        // The transport promises not to throw for delivery failures; if it does anyway, nobody got the message for sure.
-                        // An invalid address or envelope (ArgumentException) will not get better by retrying.
-                        bool transient = ex is not ArgumentException;
-                        var synthetic = new List<DeliveryResult>(addresses.Count);
-                        foreach (var address in addresses)
-                        {
-                            synthetic.Add(new DeliveryResult(address, delivered: false, isTransient: transient) { Exception = ex, Detail = ex.Message });
-                        }
-                        results = synthetic;
-                    }
+                    results = await _transport.DeliverAsync(new Envelope(sender, addresses), stream, cancellationToken).ConfigureAwait(false);
                 }
-                finally
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    gate.Release();
-                }
-                var now = _time.GetUtcNow();
-                for (int i = 0; i < group.Value.Count; i++)
-                {
-                    var recipient = group.Value[i];
-                    var result = FindResult(results, recipient.Address, i);
-                    var outcome = Decide(lease, recipient, result, now, out string detail);
-                    outcomes.Add(outcome);
-                    details[recipient.Index] = detail;
-                    if (outcome.State is RecipientState.Bounced or RecipientState.Expired)
+                    // The transport promises not to throw for delivery failures; if it does anyway, nobody got the message
+                    // for sure, and whether it would work later is unknown: retry, the lifetime bounds it.
+                    var synthetic = new List<DeliveryResult>(addresses.Count);
+                    foreach (var address in addresses)
                     {
-                        failed.Add(new FailedRecipient(recipient.Address, outcome.State, result?.Reply, detail, result?.MxHost));
+                        synthetic.Add(new DeliveryResult(address, delivered: false, isTransient: true) { Exception = ex, Detail = ex.Message });
                     }
+                    results = synthetic;
+                }
+            }
+            var now = _time.GetUtcNow();
+            for (int i = 0; i < lease.Recipients.Count; i++)
+            {
+                var recipient = lease.Recipients[i];
+                // Results come in envelope order; a result for another address is never attributed to this one.
+                var result = i < results.Count && string.Equals(results[i].Recipient.Address, recipient.Address, StringComparison.OrdinalIgnoreCase) ? results[i] : null;
+                var outcome = Decide(lease, recipient, result, now, out string detail);
+                outcomes.Add(outcome);
+                details[recipient.Index] = detail;
+                if (outcome.State is RecipientState.Bounced or RecipientState.Expired)
+                {
+                    failed.Add(new FailedRecipient(recipient.Address, outcome.State, result?.Reply, detail, result?.MxHost));
                 }
             }
 
@@ -330,11 +325,11 @@ public sealed class QueueWorker : IAsyncDisposable
                 // Never bounce a bounce: the null reverse path (lease.Sender null) gets no DSN (RFC 5321 §4.5.5).
                 stream.Position = 0;
                 byte[] head = await DsnWriter.ReadHeadAsync(stream, cancellationToken).ConfigureAwait(false);
-                var now = _time.GetUtcNow();
-                string bounceId = _queue.NewId(now);
-                byte[] dsn = DsnWriter.Create(_options.HostName, originalSender, lease.CreatedAt, now, failed, DsnWriter.HeaderBlock(head), bounceId);
+                var bouncedAt = _time.GetUtcNow();
+                string bounceId = _queue.NewId(bouncedAt);
+                byte[] dsn = DsnWriter.Create(_options.HostName, originalSender, lease.CreatedAt, bouncedAt, failed, DsnWriter.HeaderBlock(head), bounceId);
                 var envelope = new Envelope(null, [new MailAddress(originalSender)]);
-                bounce = new QueuedBounce(new QueueEntry(bounceId, envelope, now, now + _options.MessageLifetime), dsn);
+                bounce = new QueuedBounce(new QueueEntry(bounceId, envelope, bouncedAt, bouncedAt + _options.MessageLifetime), dsn);
             }
 
             await CompleteAsync(lease, outcomes, bounce, cancellationToken).ConfigureAwait(false);
@@ -411,36 +406,17 @@ public sealed class QueueWorker : IAsyncDisposable
         return new RecipientOutcome(index, RecipientState.Deferred, attempts, next < lease.ExpiresAt ? next : lease.ExpiresAt, detail);
     }
 
-    private static DeliveryResult? FindResult(IReadOnlyList<DeliveryResult> results, string address, int position)
+    /// <summary>The ASCII (punycode) form of a domain, so "bücher.example" and "xn--bcher-kva.example" share a gate.</summary>
+    private static string GateKey(string domain)
     {
-        if (position < results.Count && string.Equals(results[position].Recipient.Address, address, StringComparison.OrdinalIgnoreCase))
+        try
         {
-            return results[position];
+            return RecipientGrouper.ToAsciiDomain(domain);
         }
-        foreach (var result in results)
+        catch (ArgumentException)
         {
-            if (string.Equals(result.Recipient.Address, address, StringComparison.OrdinalIgnoreCase))
-            {
-                return result;
-            }
+            return domain.ToLowerInvariant();
         }
-        return null;
-    }
-
-    private static SortedDictionary<string, List<LeasedRecipient>> GroupByDomain(IReadOnlyList<LeasedRecipient> recipients)
-    {
-        var groups = new SortedDictionary<string, List<LeasedRecipient>>(StringComparer.OrdinalIgnoreCase);
-        foreach (var recipient in recipients)
-        {
-            int at = recipient.Address.LastIndexOf('@');
-            string domain = at >= 0 ? recipient.Address[(at + 1)..] : "";
-            if (!groups.TryGetValue(domain, out var list))
-            {
-                groups[domain] = list = [];
-            }
-            list.Add(recipient);
-        }
-        return groups;
     }
 
     private static string AddressOf(QueueLease lease, int index)

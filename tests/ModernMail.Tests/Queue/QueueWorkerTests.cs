@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using MimeKit;
 using ModernMail.Queue;
+using ModernMail.Queue.Internal;
 using Xunit;
 using static ModernMail.Tests.Queue.ScriptedTransport;
 
@@ -30,11 +31,33 @@ public sealed class QueueWorkerTests
         Assert.True(status.IsComplete);
         Assert.All(status.Recipients, r => Assert.Equal(RecipientState.Delivered, r.State));
         Assert.All(status.Recipients, r => Assert.Equal(1, r.Attempts));
-        Assert.Equal(2, transport.Calls.Count); // one transaction per recipient domain
+        // One transport call per message: the transport, not the worker, groups recipients by destination.
+        Assert.Equal(["a@a.test", "b@b.test"], transport.Calls.Single().Envelope.Recipients.Select(r => r.Address));
         Assert.All(transport.Calls, c => Assert.Equal(raw, c.Message));
         Assert.Equal(["a@a.test", "b@b.test"], events.Select(e => e.Recipient).Order());
         Assert.All(events, e => Assert.Equal(RecipientState.Delivered, e.State));
         Assert.Equal(0, await worker.RunDueAsync(Ct));
+    }
+
+    [Fact]
+    public async Task DomainGates_CapPerDomain_AndAreForgottenWhenIdle()
+    {
+        var gates = new DomainGates(perDomain: 1);
+        Task<IDisposable> waiting;
+
+        using (await gates.AcquireAsync(["xn--bcher-kva.example", "a.test", "a.test"], Ct))
+        {
+            Assert.Equal(2, gates.Count);
+            waiting = gates.AcquireAsync(["a.test"], Ct);
+            await Task.Delay(50, Ct);
+            Assert.False(waiting.IsCompleted); // the one slot of a.test is held
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gates.AcquireAsync(["b.test", "a.test"], cts.Token));
+        }
+        (await waiting).Dispose();
+
+        Assert.Equal(0, gates.Count); // nothing is kept per domain once idle
     }
 
     [Fact]
