@@ -6,6 +6,9 @@ namespace ModernMail.Mime;
 /// <summary>Checks a <see cref="MailMessage"/> before any I/O: every field must be writable without injecting header lines.</summary>
 public static class MailMessageValidator
 {
+    // Like header names: keeps every "; name*N*=..." segment of a parameter well inside one line.
+    private const int MaxParameterNameLength = 76;
+
     /// <summary>Throws when a field of <paramref name="message"/> cannot be written safely.</summary>
     /// <remarks>
     /// Per field: From is required. Addresses (From, Sender, Reply-To, To, Cc, Bcc) must not contain control
@@ -15,6 +18,9 @@ public static class MailMessageValidator
     /// must not contain CR, LF or NUL; Date, Message-ID, In-Reply-To and References values must be printable ASCII.
     /// Attachment and linked-resource file names, Content-IDs and Content-Type parameters must not contain
     /// control characters; Content-IDs must be printable ASCII without spaces or angle brackets.
+    /// No line may pass 998 octets (RFC 5322 §2.1.1): text is folded at whitespace or encoded, and what has no place to
+    /// fold (an address, a Content-ID, a media type, a word of a Date, Message-ID, In-Reply-To or References value) must
+    /// fit on one line; parameter names are at most 76 characters.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
     /// <exception cref="MailMessageFormatException">A field cannot be written; <see cref="MailMessageFormatException.Field"/> names it.</exception>
@@ -61,6 +67,12 @@ public static class MailMessageValidator
                 if (ascii && value.AsSpan().ContainsAnyExceptInRange(' ', '~'))
                 {
                     throw new MailMessageFormatException(field, "This header value must be printable ASCII.");
+                }
+
+                // Structured values are written as they are, folded only at their whitespace.
+                if (ascii && value.Split(' ').Any(token => !HeaderFolder.FitsOnOneLine(name, token)))
+                {
+                    throw new MailMessageFormatException(field, $"Text without spaces longer than a {HeaderFolder.MaxLineLength}-octet line (RFC 5322 §2.1.1) cannot be folded.");
                 }
             }
         }
@@ -115,7 +127,11 @@ public static class MailMessageValidator
             throw new MailMessageFormatException(field, "An address must not contain control characters (CR, LF, NUL, ...).");
         }
 
-        AddressFormatter.Domain(address.Host, field);
+        // An addr-spec has no place to fold: the longest address field must hold it on one line.
+        if (!HeaderFolder.FitsOnOneLine("Reply-To", "<" + AddressFormatter.AddrSpec(address, field) + ">"))
+        {
+            throw new MailMessageFormatException(field, $"An address cannot be folded, so it must fit on a {HeaderFolder.MaxLineLength}-octet line (RFC 5322 §2.1.1).");
+        }
     }
 
     private static bool NonAsciiUser(MailAddress? address) => address is not null && !System.Text.Ascii.IsValid(address.User);
@@ -130,8 +146,18 @@ public static class MailMessageValidator
 
     private static void CheckParameters(System.Net.Mime.ContentType type, string field)
     {
+        if (!HeaderFolder.FitsOnOneLine("Content-Type", type.MediaType))
+        {
+            throw new MailMessageFormatException(field, $"The media type does not fit on a {HeaderFolder.MaxLineLength}-octet line (RFC 5322 §2.1.1).");
+        }
+
         foreach (string key in type.Parameters.Keys)
         {
+            if (key.Length > MaxParameterNameLength)
+            {
+                throw new MailMessageFormatException(field, $"Parameter names are at most {MaxParameterNameLength} characters, so every line of the field can be folded.");
+            }
+
             if (HasControl(key) || HasControl(type.Parameters[key] ?? ""))
             {
                 throw new MailMessageFormatException(field, $"Parameter '{key}' must not contain control characters.");
@@ -144,6 +170,11 @@ public static class MailMessageValidator
         if (contentId.Length == 0 || contentId.AsSpan().ContainsAnyExceptInRange('!', '~') || contentId.AsSpan().IndexOfAny('<', '>') >= 0)
         {
             throw new MailMessageFormatException(field, "A Content-ID must be printable ASCII without spaces or angle brackets.");
+        }
+
+        if (!HeaderFolder.FitsOnOneLine("Content-ID", "<" + contentId + ">"))
+        {
+            throw new MailMessageFormatException(field, $"A Content-ID cannot be folded, so it must fit on a {HeaderFolder.MaxLineLength}-octet line (RFC 5322 §2.1.1).");
         }
     }
 

@@ -7,6 +7,8 @@ namespace ModernMail.Mime;
 /// <summary>Writes a <see cref="MailMessage"/> as RFC 5322 / MIME bytes, streaming attachments in chunks.</summary>
 public static class MailMessageWriter
 {
+    private const int MaxDomainLength = 253;
+
     /// <summary>Writes <paramref name="message"/> to <paramref name="destination"/> (CRLF line breaks, not dot-stuffed).</summary>
     /// <remarks>
     /// <para>Header order: Date, Message-ID, From, Sender, Reply-To, To, Cc, Subject, MIME-Version, the custom
@@ -58,7 +60,13 @@ public static class MailMessageWriter
             throw new MailMessageFormatException("HostName", "The host name must be a domain name without spaces or control characters.");
         }
 
-        return AddressFormatter.Domain(hostName, "HostName");
+        string ascii = AddressFormatter.Domain(hostName, "HostName");
+        if (ascii.Length > MaxDomainLength)
+        {
+            throw new MailMessageFormatException("HostName", $"A domain name is at most {MaxDomainLength} characters (RFC 1035 §2.3.4).");
+        }
+
+        return ascii;
     }
 
     private static void AppendMessageHeaders(HeaderFolder folder, MailMessage message, MailWriterOptions options, string host, MimeRandom random)
@@ -66,29 +74,29 @@ public static class MailMessageWriter
         string? customDate = First(message, "Date");
         string? customMessageId = First(message, "Message-ID");
 
-        folder.Field("Date", customDate ?? DateFormatter.Format(options.TimeProvider.GetLocalNow()));
-        folder.Field("Message-ID", customMessageId ?? "<" + random.Token(24) + "@" + host + ">");
+        VerbatimField(folder, "Date", customDate ?? DateFormatter.Format(options.TimeProvider.GetLocalNow()));
+        VerbatimField(folder, "Message-ID", customMessageId ?? "<" + random.Token(24) + "@" + host + ">");
 
         // Validate has checked From.
-        AddressFormatter.AppendField(folder, "From", [message.From!]);
+        AddressFormatter.AppendField(folder, "From", [message.From!], indexed: false);
         if (message.Sender is not null)
         {
-            AddressFormatter.AppendField(folder, "Sender", [message.Sender]);
+            AddressFormatter.AppendField(folder, "Sender", [message.Sender], indexed: false);
         }
 
         if (message.ReplyToList.Count > 0)
         {
-            AddressFormatter.AppendField(folder, "Reply-To", message.ReplyToList);
+            AddressFormatter.AppendField(folder, "Reply-To", message.ReplyToList, indexed: true);
         }
 
         if (message.To.Count > 0)
         {
-            AddressFormatter.AppendField(folder, "To", message.To);
+            AddressFormatter.AppendField(folder, "To", message.To, indexed: true);
         }
 
         if (message.CC.Count > 0)
         {
-            AddressFormatter.AppendField(folder, "Cc", message.CC);
+            AddressFormatter.AppendField(folder, "Cc", message.CC, indexed: true);
         }
 
         if (!string.IsNullOrEmpty(message.Subject))
@@ -126,10 +134,20 @@ public static class MailMessageWriter
                 continue;
             }
 
+            bool structured = HeaderPolicy.RequiresAscii(name);
             foreach (string value in message.Headers.GetValues(name) ?? [])
             {
                 folder.Begin(name);
-                EncodedWords.AppendUnstructured(folder, value);
+                folder.ErrorField = "Headers[" + name + "]";
+                if (structured)
+                {
+                    folder.AppendVerbatim(value);
+                }
+                else
+                {
+                    EncodedWords.AppendUnstructured(folder, value);
+                }
+
                 folder.End();
                 if (action == HeaderPolicy.Action.KeepFirst)
                 {
@@ -137,6 +155,14 @@ public static class MailMessageWriter
                 }
             }
         }
+    }
+
+    private static void VerbatimField(HeaderFolder folder, string name, string value)
+    {
+        folder.Begin(name);
+        folder.ErrorField = "Headers[" + name + "]";
+        folder.AppendVerbatim(value);
+        folder.End();
     }
 
     private static string? First(MailMessage message, string name)

@@ -9,19 +9,20 @@ internal static class AddressFormatter
 {
     private static readonly IdnMapping s_idn = new();
 
-    /// <summary>Writes a whole address-list field such as To or Cc.</summary>
-    public static void AppendField(HeaderFolder folder, string name, IEnumerable<MailAddress> addresses)
+    /// <summary>Writes a whole address-list field such as To or Cc; errors name "To[i]" when <paramref name="indexed"/>, else "From".</summary>
+    public static void AppendField(HeaderFolder folder, string name, IEnumerable<MailAddress> addresses, bool indexed)
     {
         folder.Begin(name);
-        bool first = true;
+        int index = 0;
         foreach (MailAddress address in addresses)
         {
-            if (!first)
+            if (index > 0)
             {
                 folder.AppendGlued(",");
             }
 
-            first = false;
+            folder.ErrorField = indexed ? $"{name}[{index}]" : name;
+            index++;
             string spec = AddrSpec(address, name);
             if (string.IsNullOrEmpty(address.DisplayName))
             {
