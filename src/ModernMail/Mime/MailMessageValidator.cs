@@ -11,13 +11,16 @@ public static class MailMessageValidator
 
     /// <summary>Throws when a field of <paramref name="message"/> cannot be written safely.</summary>
     /// <remarks>
-    /// Per field: From is required. Addresses (From, Sender, Reply-To, To, Cc, Bcc) must not contain control
-    /// characters and their domains must be valid IDNs. Display names and Subject accept anything: control
-    /// characters, CR and LF included are carried inside RFC 2047 encoded-words, so they cannot start a line.
-    /// Custom header names must be RFC 5322 ftext (printable ASCII except ':'), at most 76 characters; values
-    /// must not contain CR, LF or NUL; Date, Message-ID, In-Reply-To and References values must be printable ASCII.
-    /// Attachment and linked-resource file names, Content-IDs and Content-Type parameters must not contain
-    /// control characters; Content-IDs must be printable ASCII without spaces or angle brackets.
+    /// Per field: From is required. Addresses (From, Sender, Reply-To, To, Cc, Bcc) must not contain control characters
+    /// (C0, DEL, C1 such as U+0085), line or paragraph separators (U+2028, U+2029) or format characters (bidirectional
+    /// controls, zero-width characters), their domains must be valid IDNs and must not end with '.'. The same rules
+    /// guard the SMTP envelope. Display names and Subject accept anything: control characters, CR and LF included are
+    /// carried inside RFC 2047 encoded-words, so they cannot start a line.
+    /// Custom header names must be RFC 5322 ftext (printable ASCII except ':'), at most 76 characters; values must not
+    /// contain control characters other than TAB, line separators or bidirectional controls; Date, Message-ID,
+    /// In-Reply-To and References values must be printable ASCII. Attachment file names and Content-Type parameters
+    /// must not contain control characters, line separators or bidirectional controls (which would make a reader see
+    /// another name, "evil\u202Etxt.exe"); Content-IDs must be printable ASCII without spaces or angle brackets.
     /// No line may pass 998 octets (RFC 5322 §2.1.1): text is folded at whitespace or encoded, and what has no place to
     /// fold (an address, a Content-ID, a media type, a word of a Date, Message-ID, In-Reply-To or References value) must
     /// fit on one line; parameter names are at most 76 characters.
@@ -59,9 +62,9 @@ public static class MailMessageValidator
             bool ascii = HeaderPolicy.RequiresAscii(name);
             foreach (string value in message.Headers.GetValues(name) ?? [])
             {
-                if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+                if (CharacterRules.IndexOfUnsafeInHeaderValue(value) is >= 0 and int at)
                 {
-                    throw new MailMessageFormatException(field, "A header value must not contain CR, LF or NUL.");
+                    throw new MailMessageFormatException(field, $"A header value must not contain control characters other than TAB, line separators or bidirectional controls ({CharacterRules.Describe(value, at)}).");
                 }
 
                 if (ascii && value.AsSpan().ContainsAnyExceptInRange(' ', '~'))
@@ -92,9 +95,9 @@ public static class MailMessageValidator
         for (int i = 0; i < message.Attachments.Count; i++)
         {
             Attachment attachment = message.Attachments[i];
-            if (MimeTreeBuilder.FileName(attachment) is { } fileName && HasControl(fileName))
+            if (MimeTreeBuilder.FileName(attachment) is { } fileName && CharacterRules.IndexOfUnsafeInName(fileName) is >= 0 and int at)
             {
-                throw new MailMessageFormatException($"Attachments[{i}].Name", "A file name must not contain control characters (CR, LF, NUL, ...).");
+                throw new MailMessageFormatException($"Attachments[{i}].Name", $"A file name must not contain control characters, line separators or bidirectional controls ({CharacterRules.Describe(fileName, at)}).");
             }
 
             CheckParameters(attachment.ContentType, $"Attachments[{i}].ContentType");
@@ -122,9 +125,9 @@ public static class MailMessageValidator
     public static void CheckAddress(MailAddress address, string field)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (HasControl(address.Address))
+        if (CharacterRules.AddressProblem(address) is { } problem)
         {
-            throw new MailMessageFormatException(field, "An address must not contain control characters (CR, LF, NUL, ...).");
+            throw new MailMessageFormatException(field, problem);
         }
 
         // An addr-spec has no place to fold: the longest address field must hold it on one line.
@@ -158,9 +161,10 @@ public static class MailMessageValidator
                 throw new MailMessageFormatException(field, $"Parameter names are at most {MaxParameterNameLength} characters, so every line of the field can be folded.");
             }
 
-            if (HasControl(key) || HasControl(type.Parameters[key] ?? ""))
+            string value = type.Parameters[key] ?? "";
+            if (CharacterRules.IndexOfUnsafeInName(key) >= 0 || CharacterRules.IndexOfUnsafeInName(value) is >= 0 and int at)
             {
-                throw new MailMessageFormatException(field, $"Parameter '{key}' must not contain control characters.");
+                throw new MailMessageFormatException(field, $"Parameter '{key}' must not contain control characters, line separators or bidirectional controls.");
             }
         }
     }
@@ -176,18 +180,5 @@ public static class MailMessageValidator
         {
             throw new MailMessageFormatException(field, $"A Content-ID cannot be folded, so it must fit on a {HeaderFolder.MaxLineLength}-octet line (RFC 5322 §2.1.1).");
         }
-    }
-
-    private static bool HasControl(string text)
-    {
-        foreach (char c in text)
-        {
-            if (c < ' ' || c == '\u007F')
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -107,14 +107,118 @@ public class InjectionTests
     }
 
     [Fact]
-    public void CustomHeaderValue_NonAsciiAndControls_EncodedSafely()
+    public void CustomHeaderValue_NonAsciiAndTab_EncodedSafely()
     {
         using MailMessage msg = Basic();
-        msg.Headers.Add("X-Note", "tab\there \u0001 and ünïcödé");
+        msg.Headers.Add("X-Note", "tab\there and ünïcödé");
 
         MimeMessage parsed = AssertNoInjectedHeaders(Render(msg));
 
-        Assert.Equal("tab\there \u0001 and ünïcödé", parsed.Headers["X-Note"]);
+        Assert.Equal("tab\there and ünïcödé", parsed.Headers["X-Note"]);
+    }
+
+    // C0 (but TAB), DEL, C1 (NEL), Unicode line/paragraph separators, bidi overrides.
+    public static TheoryData<string> UnsafeInValues => ["\u0001", "\u001b[31m", "\u007f", "\u0080", "\u0085", "\u009b", "\u2028", "\u2029", "\u202e", "\u2066"];
+
+    // Everything refused in values, plus the invisible format characters that would make an address look like another.
+    public static TheoryData<string> UnsafeInAddresses => [.. UnsafeInValues, "\u200b", "\u00ad", "\ufeff", "\u200d"];
+
+    [Theory]
+    [MemberData(nameof(UnsafeInValues))]
+    public void CustomHeaderValue_ControlsAndSeparators_Refused(string bad)
+    {
+        using MailMessage msg = Basic();
+        msg.Headers.Add("X-Note", "a" + bad + "b");
+
+        var e = Assert.Throws<MailMessageFormatException>(() => Render(msg));
+
+        Assert.Equal("Headers[X-Note]", e.Field);
+        Assert.Contains($"U+{(int)bad[0]:X4}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(UnsafeInAddresses))]
+    public void Address_ControlFormatAndSeparatorCharacters_RefusedInEveryField(string bad)
+    {
+        foreach (string field in new[] { "From", "Sender", "Reply-To[0]", "To[0]", "Cc[0]", "Bcc[0]" })
+        {
+            foreach (string address in new[] { "bo" + bad + "b@example.test", "\"bo" + bad + "b\"@example.test", "bob@exa" + bad + "mple.test" })
+            {
+                MailAddress mailAddress;
+                try
+                {
+                    mailAddress = new MailAddress(address);
+                }
+                catch (FormatException)
+                {
+                    continue; // .NET refused it already
+                }
+
+                using MailMessage msg = Basic();
+                switch (field)
+                {
+                    case "From": msg.From = mailAddress; break;
+                    case "Sender": msg.Sender = mailAddress; break;
+                    case "Reply-To[0]": msg.ReplyToList.Add(mailAddress); break;
+                    case "To[0]": msg.To.Clear(); msg.To.Add(mailAddress); break;
+                    case "Cc[0]": msg.CC.Add(mailAddress); break;
+                    case "Bcc[0]": msg.Bcc.Add(mailAddress); break;
+                }
+
+                Assert.Equal(field, Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
+            }
+        }
+    }
+
+    [Fact]
+    public void Address_C1InLocalPart_IsNotWrittenRaw()
+    {
+        // The example from the issue: .NET accepts it, a reader would see "bob@example.test" with an invisible prefix.
+        using MailMessage msg = Basic();
+        msg.From = new MailAddress("\u0085bob@example.test");
+
+        Assert.Equal("From", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
+        Assert.Throws<MailMessageFormatException>(() => MailMessageValidator.Validate(msg));
+    }
+
+    [Theory]
+    [MemberData(nameof(UnsafeInValues))]
+    public void AttachmentNameAndParameters_ControlsAndSeparators_Refused(string bad)
+    {
+        using MailMessage named = Basic();
+        named.Attachments.Add(new Attachment(new MemoryStream([1]), "invoice" + bad + "txt.exe"));
+
+        using MailMessage parameter = Basic();
+        var type = new System.Net.Mime.ContentType("text/plain");
+        type.Parameters["format"] = "flowed" + bad;
+        parameter.AlternateViews.Add(AlternateView.CreateAlternateViewFromString("x", type));
+
+        Assert.Equal("Attachments[0].Name", Assert.Throws<MailMessageFormatException>(() => Render(named)).Field);
+        Assert.Equal("AlternateViews[0].ContentType", Assert.Throws<MailMessageFormatException>(() => Render(parameter)).Field);
+    }
+
+    [Fact]
+    public void AttachmentName_UnpairedSurrogate_Refused()
+    {
+        // Not a theory: xUnit would turn the lone surrogate into U+FFFD when it serializes the data.
+        using MailMessage msg = Basic();
+        msg.Attachments.Add(new Attachment(new MemoryStream([1]), "a\ud800b.txt"));
+
+        Assert.Equal("Attachments[0].Name", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
+    }
+
+    [Theory]
+    [InlineData("\u0085id")]
+    [InlineData("id\u2028")]
+    [InlineData("caf\u00e9")]
+    public void ContentIds_NonAscii_Refused(string contentId)
+    {
+        using MailMessage msg = Basic();
+        var attachment = new Attachment(new MemoryStream([1]), "a.png") { ContentId = contentId };
+        attachment.ContentDisposition.Inline = true;
+        msg.Attachments.Add(attachment);
+
+        Assert.Equal("Attachments[0].ContentId", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
     }
 
     [Theory]
