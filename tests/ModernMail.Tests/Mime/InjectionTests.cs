@@ -170,6 +170,27 @@ public class InjectionTests
         }
     }
 
+    [Theory]
+    [InlineData("From")]
+    [InlineData("To[0]")]
+    [InlineData("Bcc[0]")]
+    public void Address_TrailingDotDomain_Refused(string field)
+    {
+        using MailMessage msg = Basic();
+        var address = new MailAddress("bob@example.test.");
+        switch (field)
+        {
+            case "From": msg.From = address; break;
+            case "To[0]": msg.To.Clear(); msg.To.Add(address); break;
+            case "Bcc[0]": msg.Bcc.Add(address); break;
+        }
+
+        var e = Assert.Throws<MailMessageFormatException>(() => Render(msg));
+
+        Assert.Equal(field, e.Field);
+        Assert.Contains("ends with a dot", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Address_C1InLocalPart_IsNotWrittenRaw()
     {

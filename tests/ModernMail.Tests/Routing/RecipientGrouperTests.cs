@@ -72,4 +72,12 @@ public class RecipientGrouperTests
         await Assert.ThrowsAsync<ArgumentException>(() => transport.DeliverAsync(new Envelope(ok, [new MailAddress("bob@example.test.")]), message, TestContext.Current.CancellationToken));
         await Assert.ThrowsAsync<ArgumentException>(() => transport.DeliverAsync(new Envelope(new MailAddress("\u0085a@example.test"), [ok]), message, TestContext.Current.CancellationToken));
     }
+
+    [Fact]
+    public void ToWireAddress_QuotesLocalPartsThatAreNotDotAtoms_LikeTheHeader()
+    {
+        Assert.Equal("\"bob.\"@example.test", RecipientGrouper.ToWireAddress(new MailAddress("bob.@example.test")));
+        Assert.Equal("\"a b\"@example.test", RecipientGrouper.ToWireAddress(new MailAddress("\"a b\"@example.test")));
+        Assert.Equal("first.last@example.test", RecipientGrouper.ToWireAddress(new MailAddress("first.last@example.test")));
+    }
 }

@@ -59,11 +59,12 @@ internal static class RecipientGrouper
         return groups;
     }
 
-    /// <summary>The address as it goes into MAIL FROM / RCPT TO: local part "@" ASCII domain.</summary>
+    /// <summary>The address as it goes into MAIL FROM / RCPT TO: local part (quoted unless a dot-atom) "@" ASCII domain.</summary>
     public static string ToWireAddress(MailAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        return address.User + "@" + ToAsciiDomain(address.Host);
+        // The local part as the header writes it, so that "bob."@example.test is the same mailbox in both.
+        return AddressFormatter.LocalPart(address.User) + "@" + ToAsciiDomain(address.Host);
     }
 
     /// <summary>True when the local part has non-ASCII characters, which needs SMTPUTF8 (RFC 6531).</summary>
