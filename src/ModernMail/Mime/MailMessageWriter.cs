@@ -25,6 +25,10 @@ public static class MailMessageWriter
     /// AlternateView.TransferEncoding is honoured for QuotedPrintable, SevenBit and EightBit when the content allows it;
     /// Base64 is .NET's default for views and so means "choose". Reading the ContentId of a linked resource or inline
     /// attachment that has none makes .NET invent a GUID: set it for deterministic output.</para>
+    /// <para>Text that a decoder would take for an RFC 2047 encoded-word (anything holding "=?") in a display name, the
+    /// subject, a custom header or a file name is encoded itself (RFC 2047, or RFC 2231 for parameters), never quoted,
+    /// so the reader sees the literal text. .NET's MailMessage.Subject and Attachment.Name decode a value that is one
+    /// whole encoded-word when it is set; the decoded text they hold is what is written.</para>
     /// <para>Text is always written as UTF-8: SubjectEncoding, HeadersEncoding and BodyEncoding are ignored
     /// (an AlternateView keeps the charset of its own bytes). Attachments and linked resources are always base64.</para>
     /// </remarks>
