@@ -14,8 +14,8 @@ public static class MailMessageValidator
     /// Per field: From is required. Addresses (From, Sender, Reply-To, To, Cc, Bcc) must not contain control characters
     /// (C0, DEL, C1 such as U+0085), line or paragraph separators (U+2028, U+2029) or format characters (bidirectional
     /// controls, zero-width characters), their domains must be valid IDNs and must not end with '.'. The same rules
-    /// guard the SMTP envelope. Display names and Subject accept anything: control characters, CR and LF included are
-    /// carried inside RFC 2047 encoded-words, so they cannot start a line.
+    /// guard the SMTP envelope. Display names and Subject accept anything: runs of TAB and line breaks are written as
+    /// one space and other control characters are dropped (see <see cref="MailMessageWriter.WriteAsync"/>).
     /// Custom header names must be RFC 5322 ftext (printable ASCII except ':'), at most 76 characters; values must not
     /// contain control characters other than TAB, line separators or bidirectional controls; Date, Message-ID,
     /// In-Reply-To and References values must be printable ASCII. Attachment file names and Content-Type parameters

@@ -25,6 +25,9 @@ public static class MailMessageWriter
     /// AlternateView.TransferEncoding is honoured for QuotedPrintable, SevenBit and EightBit when the content allows it;
     /// Base64 is .NET's default for views and so means "choose". Reading the ContentId of a linked resource or inline
     /// attachment that has none makes .NET invent a GUID: set it for deterministic output.</para>
+    /// <para>Display names and the subject never decode to a control character: each run of TAB, CR, LF and other line
+    /// breaks (VT, FF, NEL, U+2028, U+2029) becomes one space and every other control character (C0, DEL, C1) is
+    /// dropped; a display name left empty is not written.</para>
     /// <para>Text that a decoder would take for an RFC 2047 encoded-word (anything holding "=?") in a display name, the
     /// subject, a custom header or a file name is encoded itself (RFC 2047, or RFC 2231 for parameters), never quoted,
     /// so the reader sees the literal text. .NET's MailMessage.Subject and Attachment.Name decode a value that is one
@@ -103,10 +106,11 @@ public static class MailMessageWriter
             AddressFormatter.AppendField(folder, "Cc", message.CC, indexed: true);
         }
 
-        if (!string.IsNullOrEmpty(message.Subject))
+        string subject = CharacterRules.ForDisplay(message.Subject ?? "");
+        if (subject.Length > 0)
         {
             folder.Begin("Subject");
-            EncodedWords.AppendUnstructured(folder, message.Subject);
+            EncodedWords.AppendUnstructured(folder, subject);
             folder.End();
         }
 

@@ -27,17 +27,30 @@ public class InjectionTests
     }
 
     [Theory]
-    [InlineData("x\0y")]
-    [InlineData("bell\u0007 and escape\u001b")]
-    [InlineData("del\u007f")]
-    public void Subject_ControlCharacters_EncodedAndRoundTrip(string subject)
+    [InlineData("x\0y", "xy")]
+    [InlineData("bell\u0007 and escape\u001b[31m", "bell and escape[31m")]
+    [InlineData("del\u007f", "del")]
+    [InlineData("tab\there", "tab here")]
+    [InlineData("tabs\t\t \tand", "tabs   and")]
+    [InlineData("nel\u0085line\u2028para\u2029end", "nel line para end")]
+    [InlineData("c1\u009b\u0080", "c1")]
+    public void Subject_ControlCharacters_ReplacedOrDropped_NeverDecodedToControls(string subject, string expected)
     {
         using MailMessage msg = Basic();
         msg.Subject = subject;
 
         MimeMessage parsed = AssertNoInjectedHeaders(Render(msg));
 
-        Assert.Equal(subject, parsed.Subject);
+        Assert.Equal(expected, parsed.Subject);
+    }
+
+    [Fact]
+    public void Subject_OnlyControls_NotWritten()
+    {
+        using MailMessage msg = Basic();
+        msg.Subject = "\u0001\u0002";
+
+        Assert.DoesNotContain(HeaderLines(Render(msg)), l => l.StartsWith("Subject:", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -48,7 +61,7 @@ public class InjectionTests
     }
 
     [Fact]
-    public void DisplayNames_CrLfNul_EncodedInEveryAddressField()
+    public void DisplayNames_CrLfNul_ReplacedInEveryAddressField()
     {
         using var msg = new MailMessage { From = new MailAddress("a@example.com", Evil), Sender = new MailAddress("s@example.com", Evil), Body = "b" };
         msg.ReplyToList.Add(new MailAddress("r@example.com", Evil));
@@ -57,14 +70,23 @@ public class InjectionTests
 
         MimeMessage parsed = AssertNoInjectedHeaders(Render(msg));
 
-        string expected = msg.From.DisplayName; // as MailAddress keeps it
-        Assert.Contains("\r\n", expected, StringComparison.Ordinal);
-        Assert.Equal(expected, ((MailboxAddress)parsed.From[0]).Name);
-        Assert.Equal(expected, parsed.Sender.Name);
-        Assert.Equal(expected, parsed.ReplyTo.Mailboxes.Single().Name);
-        Assert.Equal(expected, parsed.To.Mailboxes.Single().Name);
-        Assert.Equal(expected, parsed.Cc.Mailboxes.Single().Name);
+        Assert.Contains("\r\n", msg.From.DisplayName, StringComparison.Ordinal); // MailAddress keeps it
+        const string Expected = "x Bcc: victim@example.com body"; // one space per CR/LF run, NUL dropped
+        Assert.Equal(Expected, ((MailboxAddress)parsed.From[0]).Name);
+        Assert.Equal(Expected, parsed.Sender.Name);
+        Assert.Equal(Expected, parsed.ReplyTo.Mailboxes.Single().Name);
+        Assert.Equal(Expected, parsed.To.Mailboxes.Single().Name);
+        Assert.Equal(Expected, parsed.Cc.Mailboxes.Single().Name);
         Assert.Equal("b", parsed.TextBody);
+    }
+
+    [Fact]
+    public void DisplayName_OnlyControls_WrittenAsBareAddress()
+    {
+        using MailMessage msg = Basic();
+        msg.From = new MailAddress("a@example.com", "\u0001\u007f");
+
+        Assert.Contains("From: a@example.com", HeaderLines(Render(msg)));
     }
 
     [Theory]

@@ -66,16 +66,16 @@ public class MailMessageWriterPropertyTests
                 Assert.DoesNotContain("blind@example.com", text, StringComparison.Ordinal);
                 Assert.DoesNotContain(HeaderLines(raw), l => l.StartsWith("Bcc:", StringComparison.OrdinalIgnoreCase));
 
-                subject = msg.Subject; // as MailMessage stores it
+                subject = ForDisplay(msg.Subject); // as MailMessage stores it, with the documented control replacement
                 if (subject.Length > 0)
                 {
                     Assert.Equal(subject, ExactValue(parsed, "Subject"));
                 }
 
                 Assert.Equal(subject.Length == 0 ? null : subject.Trim(), parsed.Subject?.Trim());
-                Assert.Equal(msg.From.DisplayName, ((MailboxAddress)parsed.From[0]).Name);
-                Assert.Equal(msg.To[0].DisplayName, ((MailboxAddress)parsed.To[0]).Name);
-                Assert.Equal(msg.CC[0].DisplayName, ((MailboxAddress)parsed.Cc[0]).Name);
+                Assert.Equal(ForDisplay(msg.From.DisplayName), ((MailboxAddress)parsed.From[0]).Name);
+                Assert.Equal(ForDisplay(msg.To[0].DisplayName), ((MailboxAddress)parsed.To[0]).Name);
+                Assert.Equal(ForDisplay(msg.CC[0].DisplayName), ((MailboxAddress)parsed.Cc[0]).Name);
                 string plain = html ? altBody : body;
                 string rich = html ? body : altBody;
                 Assert.Equal(Lf(plain), Lf(parsed.TextBody ?? ""));

@@ -24,13 +24,14 @@ internal static class AddressFormatter
             folder.ErrorField = indexed ? $"{name}[{index}]" : name;
             index++;
             string spec = AddrSpec(address, name);
-            if (string.IsNullOrEmpty(address.DisplayName))
+            string displayName = CharacterRules.ForDisplay(address.DisplayName);
+            if (displayName.Length == 0)
             {
                 folder.Append(" ", spec);
             }
             else
             {
-                EncodedWords.AppendPhrase(folder, address.DisplayName);
+                EncodedWords.AppendPhrase(folder, displayName);
                 folder.Append(" ", "<" + spec + ">");
             }
         }

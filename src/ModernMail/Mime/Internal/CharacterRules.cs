@@ -46,6 +46,51 @@ internal static class CharacterRules
         return null;
     }
 
+    /// <summary>A display name or subject as we write it: each run of TAB and line breaks (CR, LF, VT, FF, NEL, U+2028,
+    /// U+2029) becomes one space, every other control character (C0, DEL, C1) is dropped.</summary>
+    /// <remarks>Nothing we write may decode to a control character: decoders refuse or mangle them (Python: "address parts
+    /// cannot contain CR or LF"), and a terminal may act on them.</remarks>
+    public static string ForDisplay(string text)
+    {
+        int first = 0;
+        while (first < text.Length && !IsControl(text[first]) && !IsLineBreak(text[first]))
+        {
+            first++;
+        }
+
+        if (first == text.Length)
+        {
+            return text;
+        }
+
+        var sb = new System.Text.StringBuilder(text.Length).Append(text, 0, first);
+        bool inRun = false;
+        for (int i = first; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '\t' || IsLineBreak(c))
+            {
+                if (!inRun)
+                {
+                    sb.Append(' ');
+                }
+
+                inRun = true;
+                continue;
+            }
+
+            if (IsControl(c))
+            {
+                continue; // dropped; does not end a run of breaks
+            }
+
+            inRun = false;
+            sb.Append(c);
+        }
+
+        return sb.ToString();
+    }
+
     /// <summary>Index of the first character refused in a file name or parameter value (controls, line separators, bidirectional controls, broken UTF-16), or -1.</summary>
     public static int IndexOfUnsafeInName(string text) => IndexOfUnsafe(text, allowTab: false);
 
