@@ -24,6 +24,9 @@ public static class MailMessageValidator
     /// No line may pass 998 octets (RFC 5322 §2.1.1): text is folded at whitespace or encoded, and what has no place to
     /// fold (an address, a Content-ID, a media type, a word of a Date, Message-ID, In-Reply-To or References value) must
     /// fit on one line; parameter names are at most 76 characters.
+    /// A view, linked resource or attachment cannot be multipart/* (the writer builds that structure); a message/* one
+    /// (other than message/global) is sent 7bit or 8bit as RFC 2045 §6.4 demands, so its stream must be seekable, and the
+    /// writer refuses content with NUL, lines over 998 octets, or 8-bit bytes without <see cref="MailWriterOptions.Allow8Bit"/>.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
     /// <exception cref="MailMessageFormatException">A field cannot be written; <see cref="MailMessageFormatException.Field"/> names it.</exception>
@@ -84,10 +87,12 @@ public static class MailMessageValidator
         {
             AlternateView view = message.AlternateViews[i];
             CheckParameters(view.ContentType, $"AlternateViews[{i}].ContentType");
+            CheckMediaType(view, $"AlternateViews[{i}]");
             for (int j = 0; j < view.LinkedResources.Count; j++)
             {
                 LinkedResource resource = view.LinkedResources[j];
                 CheckParameters(resource.ContentType, $"AlternateViews[{i}].LinkedResources[{j}].ContentType");
+                CheckMediaType(resource, $"AlternateViews[{i}].LinkedResources[{j}]");
                 CheckContentId(resource.ContentId, $"AlternateViews[{i}].LinkedResources[{j}].ContentId");
             }
         }
@@ -101,6 +106,7 @@ public static class MailMessageValidator
             }
 
             CheckParameters(attachment.ContentType, $"Attachments[{i}].ContentType");
+            CheckMediaType(attachment, $"Attachments[{i}]");
 
             if (attachment.ContentDisposition?.Inline == true)
             {
@@ -166,6 +172,20 @@ public static class MailMessageValidator
             {
                 throw new MailMessageFormatException(field, $"Parameter '{key}' must not contain control characters, line separators or bidirectional controls.");
             }
+        }
+    }
+
+    private static void CheckMediaType(System.Net.Mail.AttachmentBase part, string field)
+    {
+        string mediaType = part.ContentType.MediaType;
+        if (MediaTypeRules.IsMultipart(mediaType))
+        {
+            throw new MailMessageFormatException(field + ".ContentType", $"A part cannot be {mediaType}: the writer builds the multipart structure from the message's body, views and attachments, and a stream given as multipart would have no boundary. Attach it as a leaf type (for example application/octet-stream).");
+        }
+
+        if (MediaTypeRules.IsIdentityOnly(mediaType) && !part.ContentStream.CanSeek)
+        {
+            throw new MailMessageFormatException(field + ".ContentStream", $"{mediaType} content cannot be base64-encoded (RFC 2045 §6.4), so it is checked before it is written and must be a seekable stream.");
         }
     }
 

@@ -33,7 +33,10 @@ public static class MailMessageWriter
     /// so the reader sees the literal text. .NET's MailMessage.Subject and Attachment.Name decode a value that is one
     /// whole encoded-word when it is set; the decoded text they hold is what is written.</para>
     /// <para>Text is always written as UTF-8: SubjectEncoding, HeadersEncoding and BodyEncoding are ignored
-    /// (an AlternateView keeps the charset of its own bytes). Attachments and linked resources are always base64.</para>
+    /// (an AlternateView keeps the charset of its own bytes). Attachments and linked resources are base64, except message/*
+    /// ones (not message/global), which go 7bit, or 8bit with <see cref="MailWriterOptions.Allow8Bit"/>, line breaks made CRLF
+    /// (RFC 2045 §6.4); content that cannot (NUL, a line over 998 octets, 8-bit bytes without Allow8Bit) is refused.
+    /// multipart/* is refused for views, linked resources and attachments.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="MailMessageFormatException">A field cannot be written safely (see <see cref="MailMessageValidator.Validate"/>) or the host name is invalid; nothing has been written.</exception>
