@@ -16,6 +16,9 @@ public static class MailMessageValidator
     /// controls, zero-width characters), their domains must be valid IDNs and must not end with '.'. The same rules
     /// guard the SMTP envelope. Display names and Subject accept anything: runs of TAB and line breaks are written as
     /// one space and other control characters are dropped (see <see cref="MailMessageWriter.WriteAsync"/>).
+    /// Custom headers cannot be the fields the composer owns: From, Sender, Reply-To, To, Cc, Bcc, Subject (the properties
+    /// write them), MIME-Version, Content-Type, -Transfer-Encoding, -Disposition, -ID (the MIME structure writes them),
+    /// DKIM-Signature and the ARC set (they could not be valid for the body we compose).
     /// Custom header names must be RFC 5322 ftext (printable ASCII except ':'), at most 76 characters; values must not
     /// contain control characters other than TAB, line separators or bidirectional controls; Date, Message-ID,
     /// In-Reply-To and References values must be printable ASCII. Attachment file names and Content-Type parameters
@@ -60,6 +63,11 @@ public static class MailMessageValidator
             if (name.Length is 0 or > 76 || name.AsSpan().ContainsAnyExceptInRange('!', '~') || name.Contains(':', StringComparison.Ordinal))
             {
                 throw new MailMessageFormatException(field, "A header name must be 1 to 76 printable ASCII characters without ':'.");
+            }
+
+            if (HeaderPolicy.Classify(name) == HeaderPolicy.Action.Refuse)
+            {
+                throw new MailMessageFormatException(field, HeaderPolicy.RefusalReason(name));
             }
 
             bool ascii = HeaderPolicy.RequiresAscii(name);

@@ -14,10 +14,11 @@ public static class MailMessageWriter
     /// <para>Header order: Date, Message-ID, From, Sender, Reply-To, To, Cc, Subject, MIME-Version, the custom
     /// <see cref="MailMessage.Headers"/>, priority (X-Priority, Priority, Importance), then Content-*. Bcc is never written.</para>
     /// <para>Custom headers: Date and Message-ID replace the generated ones (first value); In-Reply-To and
-    /// References keep their first value; Bcc, From, Sender, Reply-To, To, Cc, Subject, MIME-Version and the
-    /// Content-Type/-Transfer-Encoding/-Disposition/-ID fields are dropped (the properties and the MIME structure
-    /// own them); X-Priority, Priority and Importance are dropped when <see cref="MailMessage.Priority"/> is not
-    /// Normal; every other header is written, every value, non-ASCII text as RFC 2047 encoded-words.</para>
+    /// References keep their first value; X-Priority, Priority and Importance are replaced when <see cref="MailMessage.Priority"/>
+    /// is not Normal; every other header is written, every value, non-ASCII text as RFC 2047 encoded-words. The fields the
+    /// composer owns are refused (see <see cref="MailMessageValidator.Validate"/>): From, Sender, Reply-To, To, Cc, Bcc,
+    /// Subject, MIME-Version, Content-Type/-Transfer-Encoding/-Disposition/-ID, DKIM-Signature and ARC-*, so two
+    /// conflicting copies are never written. A MailMessage that SmtpClient has sent holds such fields and must not be reused.</para>
     /// <para>Output is 7-bit unless <see cref="MailWriterOptions.Allow8Bit"/> lets text bodies go 8bit, or an address
     /// has a non-ASCII local part (written as UTF-8 per RFC 6532; see <see cref="MailMessageValidator.RequiresSmtpUtf8"/>).</para>
     /// <para>Seekable content streams are rewound and read from the start (text views may be read twice, once to choose
@@ -139,7 +140,7 @@ public static class MailMessageWriter
             }
 
             HeaderPolicy.Action action = HeaderPolicy.Classify(name);
-            if (action is HeaderPolicy.Action.Drop or HeaderPolicy.Action.Override
+            if (action is HeaderPolicy.Action.Refuse or HeaderPolicy.Action.Override
                 || (action == HeaderPolicy.Action.Priority && message.Priority != MailPriority.Normal))
             {
                 continue;
