@@ -9,8 +9,10 @@ public static class MailMessageWriter
 {
     private const int MaxDomainLength = 253;
 
-    /// <summary>Writes <paramref name="message"/> to <paramref name="destination"/> (CRLF line breaks, not dot-stuffed).</summary>
+    /// <summary>Writes <paramref name="message"/> to <paramref name="destination"/> (CRLF line breaks, not dot-stuffed, always ending with CRLF).</summary>
     /// <remarks>
+    /// <para>The output always ends with CRLF, as SMTP DATA requires: a single-part body that does not end with a line break
+    /// gets one, so the rendered, signed and delivered bytes are the same.</para>
     /// <para>Header order: Date, Message-ID, From, Sender, Reply-To, To, Cc, Subject, MIME-Version, the custom
     /// <see cref="MailMessage.Headers"/>, priority (X-Priority, Priority, Importance), then Content-*. Bcc is never written.</para>
     /// <para>Custom headers: Date and Message-ID replace the generated ones (first value); In-Reply-To and
@@ -60,6 +62,14 @@ public static class MailMessageWriter
         using var writer = new BufferedStreamWriter(destination);
         await writer.WriteAsync(headers.ToString(), cancellationToken).ConfigureAwait(false);
         await root.WriteBodyAsync(writer, cancellationToken).ConfigureAwait(false);
+
+        // SMTP DATA ends the message with CRLF anyway (RFC 5321 §4.1.1.4); writing it here keeps the bytes we render,
+        // the bytes DKIM signs and the bytes the receiver verifies the same.
+        if (!writer.EndsWithLineBreak)
+        {
+            await writer.WriteAsync("\r\n", cancellationToken).ConfigureAwait(false);
+        }
+
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -77,7 +77,7 @@ public class InjectionTests
         Assert.Equal(Expected, parsed.ReplyTo.Mailboxes.Single().Name);
         Assert.Equal(Expected, parsed.To.Mailboxes.Single().Name);
         Assert.Equal(Expected, parsed.Cc.Mailboxes.Single().Name);
-        Assert.Equal("b", parsed.TextBody);
+        Assert.Equal("b\n", MailMessageWriterTests.Lf(parsed.TextBody));
     }
 
     [Fact]

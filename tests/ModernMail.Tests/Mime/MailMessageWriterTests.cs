@@ -59,7 +59,7 @@ public class MailMessageWriterTests
         Assert.DoesNotContain("Bcc", text, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(new DateTimeOffset(2025, 2, 3, 4, 5, 6, TimeSpan.FromHours(-5)), parsed.Date);
         Assert.Equal("text/plain", parsed.Body.ContentType.MimeType);
-        Assert.Equal("body", parsed.TextBody);
+        Assert.Equal("body\n", Lf(parsed.TextBody)); // a single-part body gets the final line break DATA would add
     }
 
     [Fact]
@@ -347,7 +347,34 @@ public class MailMessageWriterTests
         byte[] raw = Render(msg);
 
         Assert.Contains("Content-Transfer-Encoding: " + expected + "\r\n", Encoding.ASCII.GetString(raw), StringComparison.Ordinal);
-        Assert.Equal(body, Lf(Parse(raw).TextBody));
+        Assert.Equal(body + "\n", Lf(Parse(raw).TextBody));
+        Assert.EndsWith("\r\n", Encoding.ASCII.GetString(raw), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("x", null, "x\r\n")]
+    [InlineData("x\n", null, "x\r\n")]
+    [InlineData("x\r", null, "x\r\n")]
+    [InlineData("caf\u00e9", null, "caf=C3=A9\r\n")]
+    [InlineData("x", "base64", "eA==\r\n")]
+    [InlineData("", null, "\r\n\r\n")]
+    [InlineData("x", "view", "x\r\n")]
+    public void Output_AlwaysEndsWithExactlyOneCrlf(string body, string kind, string expectedEnd)
+    {
+        using var msg = new MailMessage("a@example.com", "b@example.com", "s", kind == "view" ? "" : body);
+        if (kind == "base64")
+        {
+            msg.BodyTransferEncoding = TransferEncoding.Base64;
+        }
+        else if (kind == "view")
+        {
+            msg.AlternateViews.Add(AlternateView.CreateAlternateViewFromString(body, null, "text/html"));
+        }
+
+        string raw = Encoding.ASCII.GetString(Render(msg));
+
+        Assert.EndsWith(expectedEnd, raw, StringComparison.Ordinal);
+        Assert.False(body.Length > 0 && raw.EndsWith("\r\n\r\n", StringComparison.Ordinal), "an extra empty line was added");
     }
 
     [Fact]
@@ -359,7 +386,7 @@ public class MailMessageWriterTests
 
         Assert.Contains("Content-Transfer-Encoding: 8bit\r\n", Encoding.UTF8.GetString(raw), StringComparison.Ordinal);
         AssertWireDiscipline(raw, allow8Bit: true);
-        Assert.Equal("Grüße\nbody", Lf(Parse(raw).TextBody));
+        Assert.Equal("Grüße\nbody\n", Lf(Parse(raw).TextBody));
     }
 
     [Theory]
