@@ -47,7 +47,7 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
     /// <summary>Composes, signs and delivers <paramref name="message"/>, blocking until every recipient has an outcome.</summary>
     /// <returns>One result per distinct recipient of To, Cc and Bcc, in that order; delivery failures are results, not exceptions.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
-    /// <exception cref="ArgumentException">The message has no recipients, or an address contains CR, LF or NUL.</exception>
+    /// <exception cref="ArgumentException">The message has no recipients.</exception>
     /// <exception cref="MailMessageFormatException">A field of the message cannot be written safely.</exception>
     /// <exception cref="ObjectDisposedException">The broker was disposed.</exception>
     public IReadOnlyList<DeliveryResult> Send(MailMessage message)
@@ -61,7 +61,7 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
     /// <summary>Composes, signs and delivers <paramref name="message"/>.</summary>
     /// <returns>One result per distinct recipient of To, Cc and Bcc, in that order; delivery failures are results, not exceptions.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
-    /// <exception cref="ArgumentException">The message has no recipients, or an address contains CR, LF or NUL.</exception>
+    /// <exception cref="ArgumentException">The message has no recipients.</exception>
     /// <exception cref="MailMessageFormatException">A field of the message cannot be written safely.</exception>
     /// <exception cref="ObjectDisposedException">The broker was disposed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>

@@ -55,7 +55,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
     internal int IdleConnections => _pool.IdleCount;
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">An address contains CR, LF or NUL, or the stream is not seekable.</exception>
+    /// <exception cref="ArgumentException">An address cannot be used in the envelope (control, format or line-separator characters, whitespace in or a trailing dot on the domain), or the stream is not seekable.</exception>
     /// <exception cref="ObjectDisposedException">The transport was disposed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<IReadOnlyList<DeliveryResult>> DeliverAsync(Envelope envelope, Stream message, CancellationToken cancellationToken = default)

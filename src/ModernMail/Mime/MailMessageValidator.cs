@@ -6,15 +6,30 @@ namespace ModernMail.Mime;
 /// <summary>Checks a <see cref="MailMessage"/> before any I/O: every field must be writable without injecting header lines.</summary>
 public static class MailMessageValidator
 {
+    // Like header names: keeps every "; name*N*=..." segment of a parameter well inside one line.
+    private const int MaxParameterNameLength = 76;
+
     /// <summary>Throws when a field of <paramref name="message"/> cannot be written safely.</summary>
     /// <remarks>
-    /// Per field: From is required. Addresses (From, Sender, Reply-To, To, Cc, Bcc) must not contain control
-    /// characters and their domains must be valid IDNs. Display names and Subject accept anything: control
-    /// characters, CR and LF included are carried inside RFC 2047 encoded-words, so they cannot start a line.
-    /// Custom header names must be RFC 5322 ftext (printable ASCII except ':'), at most 76 characters; values
-    /// must not contain CR, LF or NUL; Date, Message-ID, In-Reply-To and References values must be printable ASCII.
-    /// Attachment and linked-resource file names, Content-IDs and Content-Type parameters must not contain
-    /// control characters; Content-IDs must be printable ASCII without spaces or angle brackets.
+    /// Per field: From is required. Addresses (From, Sender, Reply-To, To, Cc, Bcc) must not contain control characters
+    /// (C0, DEL, C1 such as U+0085), line or paragraph separators (U+2028, U+2029) or format characters (bidirectional
+    /// controls, zero-width characters), their domains must be valid IDNs and must not end with '.'. The same rules
+    /// guard the SMTP envelope. Display names and Subject accept anything: runs of TAB and line breaks are written as
+    /// one space and other control characters are dropped (see <see cref="MailMessageWriter.WriteAsync"/>).
+    /// Custom headers cannot be the fields the composer owns: From, Sender, Reply-To, To, Cc, Bcc, Subject (the properties
+    /// write them), MIME-Version, Content-Type, -Transfer-Encoding, -Disposition, -ID (the MIME structure writes them),
+    /// DKIM-Signature and the ARC set (they could not be valid for the body we compose).
+    /// Custom header names must be RFC 5322 ftext (printable ASCII except ':'), at most 76 characters; values must not
+    /// contain control characters other than TAB, line separators or bidirectional controls; Date, Message-ID,
+    /// In-Reply-To and References values must be printable ASCII. Attachment file names and Content-Type parameters
+    /// must not contain control characters, line separators or bidirectional controls (which would make a reader see
+    /// another name, "evil\u202Etxt.exe"); Content-IDs must be printable ASCII without spaces or angle brackets.
+    /// No line may pass 998 octets (RFC 5322 §2.1.1): text is folded at whitespace or encoded, and what has no place to
+    /// fold (an address, a Content-ID, a media type, a word of a Date, Message-ID, In-Reply-To or References value) must
+    /// fit on one line; parameter names are at most 76 characters.
+    /// A view, linked resource or attachment cannot be multipart/* (the writer builds that structure); a message/* one
+    /// (other than message/global) is sent 7bit or 8bit as RFC 2045 §6.4 demands, so its stream must be seekable, and the
+    /// writer refuses content with NUL, lines over 998 octets, or 8-bit bytes without <see cref="MailWriterOptions.Allow8Bit"/>.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
     /// <exception cref="MailMessageFormatException">A field cannot be written; <see cref="MailMessageFormatException.Field"/> names it.</exception>
@@ -50,17 +65,28 @@ public static class MailMessageValidator
                 throw new MailMessageFormatException(field, "A header name must be 1 to 76 printable ASCII characters without ':'.");
             }
 
+            if (HeaderPolicy.Classify(name) == HeaderPolicy.Action.Refuse)
+            {
+                throw new MailMessageFormatException(field, HeaderPolicy.RefusalReason(name));
+            }
+
             bool ascii = HeaderPolicy.RequiresAscii(name);
             foreach (string value in message.Headers.GetValues(name) ?? [])
             {
-                if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+                if (CharacterRules.IndexOfUnsafeInHeaderValue(value) is >= 0 and int at)
                 {
-                    throw new MailMessageFormatException(field, "A header value must not contain CR, LF or NUL.");
+                    throw new MailMessageFormatException(field, $"A header value must not contain control characters other than TAB, line separators or bidirectional controls ({CharacterRules.Describe(value, at)}).");
                 }
 
                 if (ascii && value.AsSpan().ContainsAnyExceptInRange(' ', '~'))
                 {
                     throw new MailMessageFormatException(field, "This header value must be printable ASCII.");
+                }
+
+                // Structured values are written as they are, folded only at their whitespace.
+                if (ascii && value.Split(' ').Any(token => !HeaderFolder.FitsOnOneLine(name, token)))
+                {
+                    throw new MailMessageFormatException(field, $"Text without spaces longer than a {HeaderFolder.MaxLineLength}-octet line (RFC 5322 §2.1.1) cannot be folded.");
                 }
             }
         }
@@ -69,10 +95,12 @@ public static class MailMessageValidator
         {
             AlternateView view = message.AlternateViews[i];
             CheckParameters(view.ContentType, $"AlternateViews[{i}].ContentType");
+            CheckMediaType(view, $"AlternateViews[{i}]");
             for (int j = 0; j < view.LinkedResources.Count; j++)
             {
                 LinkedResource resource = view.LinkedResources[j];
                 CheckParameters(resource.ContentType, $"AlternateViews[{i}].LinkedResources[{j}].ContentType");
+                CheckMediaType(resource, $"AlternateViews[{i}].LinkedResources[{j}]");
                 CheckContentId(resource.ContentId, $"AlternateViews[{i}].LinkedResources[{j}].ContentId");
             }
         }
@@ -80,12 +108,13 @@ public static class MailMessageValidator
         for (int i = 0; i < message.Attachments.Count; i++)
         {
             Attachment attachment = message.Attachments[i];
-            if (MimeTreeBuilder.FileName(attachment) is { } fileName && HasControl(fileName))
+            if (MimeTreeBuilder.FileName(attachment) is { } fileName && CharacterRules.IndexOfUnsafeInName(fileName) is >= 0 and int at)
             {
-                throw new MailMessageFormatException($"Attachments[{i}].Name", "A file name must not contain control characters (CR, LF, NUL, ...).");
+                throw new MailMessageFormatException($"Attachments[{i}].Name", $"A file name must not contain control characters, line separators or bidirectional controls ({CharacterRules.Describe(fileName, at)}).");
             }
 
             CheckParameters(attachment.ContentType, $"Attachments[{i}].ContentType");
+            CheckMediaType(attachment, $"Attachments[{i}]");
 
             if (attachment.ContentDisposition?.Inline == true)
             {
@@ -110,12 +139,16 @@ public static class MailMessageValidator
     public static void CheckAddress(MailAddress address, string field)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (HasControl(address.Address))
+        if (CharacterRules.AddressProblem(address) is { } problem)
         {
-            throw new MailMessageFormatException(field, "An address must not contain control characters (CR, LF, NUL, ...).");
+            throw new MailMessageFormatException(field, problem);
         }
 
-        AddressFormatter.Domain(address.Host, field);
+        // An addr-spec has no place to fold: the longest address field must hold it on one line.
+        if (!HeaderFolder.FitsOnOneLine("Reply-To", "<" + AddressFormatter.AddrSpec(address, field) + ">"))
+        {
+            throw new MailMessageFormatException(field, $"An address cannot be folded, so it must fit on a {HeaderFolder.MaxLineLength}-octet line (RFC 5322 §2.1.1).");
+        }
     }
 
     private static bool NonAsciiUser(MailAddress? address) => address is not null && !System.Text.Ascii.IsValid(address.User);
@@ -130,12 +163,37 @@ public static class MailMessageValidator
 
     private static void CheckParameters(System.Net.Mime.ContentType type, string field)
     {
+        if (!HeaderFolder.FitsOnOneLine("Content-Type", type.MediaType))
+        {
+            throw new MailMessageFormatException(field, $"The media type does not fit on a {HeaderFolder.MaxLineLength}-octet line (RFC 5322 §2.1.1).");
+        }
+
         foreach (string key in type.Parameters.Keys)
         {
-            if (HasControl(key) || HasControl(type.Parameters[key] ?? ""))
+            if (key.Length > MaxParameterNameLength)
             {
-                throw new MailMessageFormatException(field, $"Parameter '{key}' must not contain control characters.");
+                throw new MailMessageFormatException(field, $"Parameter names are at most {MaxParameterNameLength} characters, so every line of the field can be folded.");
             }
+
+            string value = type.Parameters[key] ?? "";
+            if (CharacterRules.IndexOfUnsafeInName(key) >= 0 || CharacterRules.IndexOfUnsafeInName(value) is >= 0 and int at)
+            {
+                throw new MailMessageFormatException(field, $"Parameter '{key}' must not contain control characters, line separators or bidirectional controls.");
+            }
+        }
+    }
+
+    private static void CheckMediaType(System.Net.Mail.AttachmentBase part, string field)
+    {
+        string mediaType = part.ContentType.MediaType;
+        if (MediaTypeRules.IsMultipart(mediaType))
+        {
+            throw new MailMessageFormatException(field + ".ContentType", $"A part cannot be {mediaType}: the writer builds the multipart structure from the message's body, views and attachments, and a stream given as multipart would have no boundary. Attach it as a leaf type (for example application/octet-stream).");
+        }
+
+        if (MediaTypeRules.IsIdentityOnly(mediaType) && !part.ContentStream.CanSeek)
+        {
+            throw new MailMessageFormatException(field + ".ContentStream", $"{mediaType} content cannot be base64-encoded (RFC 2045 §6.4), so it is checked before it is written and must be a seekable stream.");
         }
     }
 
@@ -145,18 +203,10 @@ public static class MailMessageValidator
         {
             throw new MailMessageFormatException(field, "A Content-ID must be printable ASCII without spaces or angle brackets.");
         }
-    }
 
-    private static bool HasControl(string text)
-    {
-        foreach (char c in text)
+        if (!HeaderFolder.FitsOnOneLine("Content-ID", "<" + contentId + ">"))
         {
-            if (c < ' ' || c == '\u007F')
-            {
-                return true;
-            }
+            throw new MailMessageFormatException(field, $"A Content-ID cannot be folded, so it must fit on a {HeaderFolder.MaxLineLength}-octet line (RFC 5322 §2.1.1).");
         }
-
-        return false;
     }
 }

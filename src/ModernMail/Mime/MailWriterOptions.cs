@@ -13,6 +13,7 @@ public sealed class MailWriterOptions
     /// <remarks><see cref="System.Random"/> is not thread-safe: do not share one between concurrent writes.</remarks>
     public Random? Random { get; set; }
 
-    /// <summary>Whether text bodies may be sent as 8bit (only when the server announced 8BITMIME); otherwise output is 7-bit.</summary>
+    /// <summary>Whether text bodies and message/rfc822 attachments may be sent as 8bit (only when the server announced 8BITMIME); otherwise output is 7-bit.</summary>
+    /// <remarks>A message/rfc822 attachment with 8-bit bytes is refused without it: composite types cannot be base64-encoded (RFC 2045 §6.4).</remarks>
     public bool Allow8Bit { get; set; }
 }

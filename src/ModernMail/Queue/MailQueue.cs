@@ -5,6 +5,7 @@ using ModernMail.Delivery;
 using ModernMail.Delivery.Internal;
 using ModernMail.Dkim;
 using ModernMail.Mime;
+using ModernMail.Routing.Internal;
 
 namespace ModernMail.Queue;
 
@@ -57,6 +58,7 @@ public sealed class MailQueue : IAsyncDisposable
     internal event Action? Enqueued;
 
     /// <summary>Stores a composed message (raw RFC 5322 bytes, CRLF, already signed) for delivery; returns its queue id once it is durably committed.</summary>
+    /// <exception cref="ArgumentException">The envelope has no recipients, or an address cannot be used in the envelope (the rules of <see cref="SmtpTransport.DeliverAsync"/>).</exception>
     /// <exception cref="QueueStoreException">The message was not stored.</exception>
     public async Task<string> EnqueueAsync(Envelope envelope, Stream message, CancellationToken cancellationToken = default)
     {
@@ -65,6 +67,15 @@ public sealed class MailQueue : IAsyncDisposable
         if (envelope.Recipients.Count == 0)
         {
             throw new ArgumentException("The envelope has no recipients.", nameof(envelope));
+        }
+        // Refused now rather than bounced at every delivery attempt.
+        if (envelope.Sender is not null)
+        {
+            RecipientGrouper.Validate(envelope.Sender, nameof(envelope));
+        }
+        foreach (var recipient in envelope.Recipients)
+        {
+            RecipientGrouper.Validate(recipient, nameof(envelope));
         }
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         var now = Options.TimeProvider.GetUtcNow();

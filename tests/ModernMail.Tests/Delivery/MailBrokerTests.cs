@@ -83,6 +83,42 @@ public class MailBrokerTests
         Assert.Empty(parsed.Bcc);
     }
 
+    [Theory(Timeout = 30000)]
+    [InlineData("no final line break")]
+    [InlineData("first\n.starts with a dot\nlast, no break")]
+    [InlineData("ends with a bare CR\r")]
+    [InlineData("café, quoted-printable, no break")]
+    public async Task RenderedBytes_AreTheSignedAndDeliveredBytes(string body)
+    {
+        // Ed25519 signatures are deterministic and the clock is fixed, so two compositions give the same bytes.
+        var ed = DkimKeyPair.GenerateEd25519();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 9, 0, 0, TimeSpan.Zero));
+        var server = new ScriptedSmtpServer().Then(ScriptedSmtpServer.Hello("8BITMIME")
+            + "C: MAIL FROM:<sender@sender.test>\nS: 250 Ok\nC: RCPT TO:<a1@a.test>\nS: 250 Ok\nC: DATA\nS: 354 go\nBODY\nS: 250 queued\n");
+        var config = new BrokerConfig { HostName = "client.test", TimeProvider = clock, DkimConfig = ed.ToConfig("sender.test", "ed") };
+        config.Routes["*"] = $"127.0.0.1:{server.Port}";
+        using var msg = new MailMessage("sender@sender.test", "a1@a.test", "Bytes", body);
+        msg.Headers.Add("Message-ID", "<fixed@sender.test>");
+        using var rendered = new MemoryStream();
+        IReadOnlyList<DeliveryResult> results;
+        await using (var broker = new MailBroker(config))
+        {
+            await broker.RenderAsync(msg, rendered, TestContext.Current.CancellationToken);
+            results = await broker.SendAsync(msg, TestContext.Current.CancellationToken);
+        }
+
+        await server.DisposeAsync();
+        Assert.Empty(server.Errors);
+        Assert.True(Assert.Single(results).Delivered);
+        string renderedText = Encoding.UTF8.GetString(rendered.ToArray());
+        Assert.EndsWith("\r\n", renderedText, StringComparison.Ordinal);
+        // What the server received, un-dot-stuffed (RFC 5321 §4.5.2), is exactly what was rendered and signed.
+        string delivered = string.Concat(Assert.Single(server.Bodies).Split("\r\n").SkipLast(1).Select(l => (l.StartsWith('.') ? l[1..] : l) + "\r\n"));
+        Assert.Equal(renderedText, delivered);
+        var verifier = new DkimVerifier(new FixedDkimKeyResolver(ed.CreateDnsRecord("sender.test", "ed")));
+        Assert.Equal(DkimSignatureStatus.Pass, Assert.Single(await verifier.VerifyAsync(rendered.ToArray(), TestContext.Current.CancellationToken)).Status);
+    }
+
     [Fact]
     public async Task RenderAsync_LargeAttachment_SpoolsToFileAndKeepsBytes()
     {

@@ -66,7 +66,6 @@ public class GoldenTests
                     msg.ReplyToList.Add("replies@example.com");
                     msg.Headers.Add("X-Mailer", "ModernMail golden test");
                     msg.Headers.Add("List-Unsubscribe", "<mailto:unsubscribe@example.com?subject=unsubscribe>, <https://example.com/unsubscribe/0123456789abcdef>");
-                    msg.Headers.Add("Bcc", "dropped@example.com");
                     return msg;
                 }
 

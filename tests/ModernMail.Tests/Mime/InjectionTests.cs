@@ -27,17 +27,30 @@ public class InjectionTests
     }
 
     [Theory]
-    [InlineData("x\0y")]
-    [InlineData("bell\u0007 and escape\u001b")]
-    [InlineData("del\u007f")]
-    public void Subject_ControlCharacters_EncodedAndRoundTrip(string subject)
+    [InlineData("x\0y", "xy")]
+    [InlineData("bell\u0007 and escape\u001b[31m", "bell and escape[31m")]
+    [InlineData("del\u007f", "del")]
+    [InlineData("tab\there", "tab here")]
+    [InlineData("tabs\t\t \tand", "tabs   and")]
+    [InlineData("nel\u0085line\u2028para\u2029end", "nel line para end")]
+    [InlineData("c1\u009b\u0080", "c1")]
+    public void Subject_ControlCharacters_ReplacedOrDropped_NeverDecodedToControls(string subject, string expected)
     {
         using MailMessage msg = Basic();
         msg.Subject = subject;
 
         MimeMessage parsed = AssertNoInjectedHeaders(Render(msg));
 
-        Assert.Equal(subject, parsed.Subject);
+        Assert.Equal(expected, parsed.Subject);
+    }
+
+    [Fact]
+    public void Subject_OnlyControls_NotWritten()
+    {
+        using MailMessage msg = Basic();
+        msg.Subject = "\u0001\u0002";
+
+        Assert.DoesNotContain(HeaderLines(Render(msg)), l => l.StartsWith("Subject:", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -48,7 +61,7 @@ public class InjectionTests
     }
 
     [Fact]
-    public void DisplayNames_CrLfNul_EncodedInEveryAddressField()
+    public void DisplayNames_CrLfNul_ReplacedInEveryAddressField()
     {
         using var msg = new MailMessage { From = new MailAddress("a@example.com", Evil), Sender = new MailAddress("s@example.com", Evil), Body = "b" };
         msg.ReplyToList.Add(new MailAddress("r@example.com", Evil));
@@ -57,14 +70,23 @@ public class InjectionTests
 
         MimeMessage parsed = AssertNoInjectedHeaders(Render(msg));
 
-        string expected = msg.From.DisplayName; // as MailAddress keeps it
-        Assert.Contains("\r\n", expected, StringComparison.Ordinal);
-        Assert.Equal(expected, ((MailboxAddress)parsed.From[0]).Name);
-        Assert.Equal(expected, parsed.Sender.Name);
-        Assert.Equal(expected, parsed.ReplyTo.Mailboxes.Single().Name);
-        Assert.Equal(expected, parsed.To.Mailboxes.Single().Name);
-        Assert.Equal(expected, parsed.Cc.Mailboxes.Single().Name);
-        Assert.Equal("b", parsed.TextBody);
+        Assert.Contains("\r\n", msg.From.DisplayName, StringComparison.Ordinal); // MailAddress keeps it
+        const string Expected = "x Bcc: victim@example.com body"; // one space per CR/LF run, NUL dropped
+        Assert.Equal(Expected, ((MailboxAddress)parsed.From[0]).Name);
+        Assert.Equal(Expected, parsed.Sender.Name);
+        Assert.Equal(Expected, parsed.ReplyTo.Mailboxes.Single().Name);
+        Assert.Equal(Expected, parsed.To.Mailboxes.Single().Name);
+        Assert.Equal(Expected, parsed.Cc.Mailboxes.Single().Name);
+        Assert.Equal("b\n", MailMessageWriterTests.Lf(parsed.TextBody));
+    }
+
+    [Fact]
+    public void DisplayName_OnlyControls_WrittenAsBareAddress()
+    {
+        using MailMessage msg = Basic();
+        msg.From = new MailAddress("a@example.com", "\u0001\u007f");
+
+        Assert.Contains("From: a@example.com", HeaderLines(Render(msg)));
     }
 
     [Theory]
@@ -107,14 +129,139 @@ public class InjectionTests
     }
 
     [Fact]
-    public void CustomHeaderValue_NonAsciiAndControls_EncodedSafely()
+    public void CustomHeaderValue_NonAsciiAndTab_EncodedSafely()
     {
         using MailMessage msg = Basic();
-        msg.Headers.Add("X-Note", "tab\there \u0001 and ünïcödé");
+        msg.Headers.Add("X-Note", "tab\there and ünïcödé");
 
         MimeMessage parsed = AssertNoInjectedHeaders(Render(msg));
 
-        Assert.Equal("tab\there \u0001 and ünïcödé", parsed.Headers["X-Note"]);
+        Assert.Equal("tab\there and ünïcödé", parsed.Headers["X-Note"]);
+    }
+
+    // C0 (but TAB), DEL, C1 (NEL), Unicode line/paragraph separators, bidi overrides.
+    public static TheoryData<string> UnsafeInValues => ["\u0001", "\u001b[31m", "\u007f", "\u0080", "\u0085", "\u009b", "\u2028", "\u2029", "\u202e", "\u2066"];
+
+    // Everything refused in values, plus the invisible format characters that would make an address look like another.
+    public static TheoryData<string> UnsafeInAddresses => [.. UnsafeInValues, "\u200b", "\u00ad", "\ufeff", "\u200d"];
+
+    [Theory]
+    [MemberData(nameof(UnsafeInValues))]
+    public void CustomHeaderValue_ControlsAndSeparators_Refused(string bad)
+    {
+        using MailMessage msg = Basic();
+        msg.Headers.Add("X-Note", "a" + bad + "b");
+
+        var e = Assert.Throws<MailMessageFormatException>(() => Render(msg));
+
+        Assert.Equal("Headers[X-Note]", e.Field);
+        Assert.Contains($"U+{(int)bad[0]:X4}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(UnsafeInAddresses))]
+    public void Address_ControlFormatAndSeparatorCharacters_RefusedInEveryField(string bad)
+    {
+        foreach (string field in new[] { "From", "Sender", "Reply-To[0]", "To[0]", "Cc[0]", "Bcc[0]" })
+        {
+            foreach (string address in new[] { "bo" + bad + "b@example.test", "\"bo" + bad + "b\"@example.test", "bob@exa" + bad + "mple.test" })
+            {
+                MailAddress mailAddress;
+                try
+                {
+                    mailAddress = new MailAddress(address);
+                }
+                catch (FormatException)
+                {
+                    continue; // .NET refused it already
+                }
+
+                using MailMessage msg = Basic();
+                switch (field)
+                {
+                    case "From": msg.From = mailAddress; break;
+                    case "Sender": msg.Sender = mailAddress; break;
+                    case "Reply-To[0]": msg.ReplyToList.Add(mailAddress); break;
+                    case "To[0]": msg.To.Clear(); msg.To.Add(mailAddress); break;
+                    case "Cc[0]": msg.CC.Add(mailAddress); break;
+                    case "Bcc[0]": msg.Bcc.Add(mailAddress); break;
+                }
+
+                Assert.Equal(field, Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("From")]
+    [InlineData("To[0]")]
+    [InlineData("Bcc[0]")]
+    public void Address_TrailingDotDomain_Refused(string field)
+    {
+        using MailMessage msg = Basic();
+        var address = new MailAddress("bob@example.test.");
+        switch (field)
+        {
+            case "From": msg.From = address; break;
+            case "To[0]": msg.To.Clear(); msg.To.Add(address); break;
+            case "Bcc[0]": msg.Bcc.Add(address); break;
+        }
+
+        var e = Assert.Throws<MailMessageFormatException>(() => Render(msg));
+
+        Assert.Equal(field, e.Field);
+        Assert.Contains("ends with a dot", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Address_C1InLocalPart_IsNotWrittenRaw()
+    {
+        // The example from the issue: .NET accepts it, a reader would see "bob@example.test" with an invisible prefix.
+        using MailMessage msg = Basic();
+        msg.From = new MailAddress("\u0085bob@example.test");
+
+        Assert.Equal("From", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
+        Assert.Throws<MailMessageFormatException>(() => MailMessageValidator.Validate(msg));
+    }
+
+    [Theory]
+    [MemberData(nameof(UnsafeInValues))]
+    public void AttachmentNameAndParameters_ControlsAndSeparators_Refused(string bad)
+    {
+        using MailMessage named = Basic();
+        named.Attachments.Add(new Attachment(new MemoryStream([1]), "invoice" + bad + "txt.exe"));
+
+        using MailMessage parameter = Basic();
+        var type = new System.Net.Mime.ContentType("text/plain");
+        type.Parameters["format"] = "flowed" + bad;
+        parameter.AlternateViews.Add(AlternateView.CreateAlternateViewFromString("x", type));
+
+        Assert.Equal("Attachments[0].Name", Assert.Throws<MailMessageFormatException>(() => Render(named)).Field);
+        Assert.Equal("AlternateViews[0].ContentType", Assert.Throws<MailMessageFormatException>(() => Render(parameter)).Field);
+    }
+
+    [Fact]
+    public void AttachmentName_UnpairedSurrogate_Refused()
+    {
+        // Not a theory: xUnit would turn the lone surrogate into U+FFFD when it serializes the data.
+        using MailMessage msg = Basic();
+        msg.Attachments.Add(new Attachment(new MemoryStream([1]), "a\ud800b.txt"));
+
+        Assert.Equal("Attachments[0].Name", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
+    }
+
+    [Theory]
+    [InlineData("\u0085id")]
+    [InlineData("id\u2028")]
+    [InlineData("caf\u00e9")]
+    public void ContentIds_NonAscii_Refused(string contentId)
+    {
+        using MailMessage msg = Basic();
+        var attachment = new Attachment(new MemoryStream([1]), "a.png") { ContentId = contentId };
+        attachment.ContentDisposition.Inline = true;
+        msg.Attachments.Add(attachment);
+
+        Assert.Equal("Attachments[0].ContentId", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field);
     }
 
     [Theory]

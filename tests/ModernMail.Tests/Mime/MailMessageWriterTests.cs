@@ -59,7 +59,7 @@ public class MailMessageWriterTests
         Assert.DoesNotContain("Bcc", text, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(new DateTimeOffset(2025, 2, 3, 4, 5, 6, TimeSpan.FromHours(-5)), parsed.Date);
         Assert.Equal("text/plain", parsed.Body.ContentType.MimeType);
-        Assert.Equal("body", parsed.TextBody);
+        Assert.Equal("body\n", Lf(parsed.TextBody)); // a single-part body gets the final line break DATA would add
     }
 
     [Fact]
@@ -68,10 +68,6 @@ public class MailMessageWriterTests
         using var msg = new MailMessage("a@example.com", "b@example.com", "real subject", "body");
         msg.Headers.Add("Date", "Tue, 1 Jan 2030 00:00:00 +0000");
         msg.Headers.Add("Message-ID", "<custom@id.example>");
-        msg.Headers.Add("To", "injected@example.com");
-        msg.Headers.Add("Subject", "fake");
-        msg.Headers.Add("Bcc", "hidden@example.com");
-        msg.Headers.Add("Content-Type", "text/evil");
         msg.Headers.Add("X-Mailer", "ModernMail tests");
         msg.Headers.Add("X-Tag", "one");
         msg.Headers.Add("X-Tag", "two");
@@ -92,6 +88,57 @@ public class MailMessageWriterTests
         Assert.Equal("b@example.com", ((MailboxAddress)Assert.Single(parsed.To)).Address);
         Assert.Equal("ModernMail tests", parsed.Headers["X-Mailer"]);
         Assert.Equal(["one", "two"], parsed.Headers.Where(h => h.Field == "X-Tag").Select(h => h.Value));
+    }
+
+    [Theory]
+    [InlineData("DKIM-Signature", "v=1; a=rsa-sha256; d=example.com; s=sel; bh=x; b=y")]
+    [InlineData("dkim-signature", "v=1")]
+    [InlineData("ARC-Seal", "i=1; a=rsa-sha256; cv=none; d=example.com; s=sel; b=y")]
+    [InlineData("ARC-Message-Signature", "i=1; a=rsa-sha256; bh=x; b=y")]
+    [InlineData("MIME-Version", "1.0")]
+    [InlineData("Content-Type", "text/evil")]
+    [InlineData("Content-Transfer-Encoding", "binary")]
+    [InlineData("Content-Disposition", "inline")]
+    [InlineData("Content-ID", "<x@example.com>")]
+    [InlineData("Bcc", "hidden@example.com")]
+    [InlineData("To", "injected@example.com")]
+    [InlineData("Cc", "injected@example.com")]
+    [InlineData("From", "spoof@example.com")]
+    [InlineData("Sender", "spoof@example.com")]
+    [InlineData("Reply-To", "spoof@example.com")]
+    [InlineData("Subject", "fake")]
+    public void ComposerOwnedCustomHeaders_RefusedNamingTheHeader(string name, string value)
+    {
+        using var msg = new MailMessage("a@example.com", "b@example.com", "real subject", "body");
+        msg.Headers.Add(name, value);
+        using var output = new MemoryStream();
+
+        var e = Assert.Throws<MailMessageFormatException>(() => MailMessageWriter.WriteAsync(msg, output, DeterministicOptions(), TestContext.Current.CancellationToken).GetAwaiter().GetResult());
+
+        Assert.Equal($"Headers[{name}]", e.Field);
+        Assert.Equal(0, output.Length);
+        Assert.Throws<MailMessageFormatException>(() => MailMessageValidator.Validate(msg));
+    }
+
+    [Fact]
+    public void MessageAlreadySentBySmtpClient_RefusedNotWrittenTwice()
+    {
+        // SmtpClient.Send writes MIME-Version, From, To, Date and Subject into MailMessage.Headers.
+        using var msg = new MailMessage("a@example.com", "b@example.com", "s", "body");
+        string pickup = Directory.CreateTempSubdirectory("mm-pickup-").FullName;
+        try
+        {
+#pragma warning disable SYSLIB0014 // SmtpClient is obsolete; this is the migration case being tested
+            using var client = new SmtpClient { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = pickup };
+#pragma warning restore SYSLIB0014
+            client.Send(msg);
+        }
+        finally
+        {
+            Directory.Delete(pickup, recursive: true);
+        }
+
+        Assert.StartsWith("Headers[", Assert.Throws<MailMessageFormatException>(() => Render(msg)).Field, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -300,7 +347,34 @@ public class MailMessageWriterTests
         byte[] raw = Render(msg);
 
         Assert.Contains("Content-Transfer-Encoding: " + expected + "\r\n", Encoding.ASCII.GetString(raw), StringComparison.Ordinal);
-        Assert.Equal(body, Lf(Parse(raw).TextBody));
+        Assert.Equal(body + "\n", Lf(Parse(raw).TextBody));
+        Assert.EndsWith("\r\n", Encoding.ASCII.GetString(raw), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("x", null, "x\r\n")]
+    [InlineData("x\n", null, "x\r\n")]
+    [InlineData("x\r", null, "x\r\n")]
+    [InlineData("caf\u00e9", null, "caf=C3=A9\r\n")]
+    [InlineData("x", "base64", "eA==\r\n")]
+    [InlineData("", null, "\r\n\r\n")]
+    [InlineData("x", "view", "x\r\n")]
+    public void Output_AlwaysEndsWithExactlyOneCrlf(string body, string kind, string expectedEnd)
+    {
+        using var msg = new MailMessage("a@example.com", "b@example.com", "s", kind == "view" ? "" : body);
+        if (kind == "base64")
+        {
+            msg.BodyTransferEncoding = TransferEncoding.Base64;
+        }
+        else if (kind == "view")
+        {
+            msg.AlternateViews.Add(AlternateView.CreateAlternateViewFromString(body, null, "text/html"));
+        }
+
+        string raw = Encoding.ASCII.GetString(Render(msg));
+
+        Assert.EndsWith(expectedEnd, raw, StringComparison.Ordinal);
+        Assert.False(body.Length > 0 && raw.EndsWith("\r\n\r\n", StringComparison.Ordinal), "an extra empty line was added");
     }
 
     [Fact]
@@ -312,7 +386,7 @@ public class MailMessageWriterTests
 
         Assert.Contains("Content-Transfer-Encoding: 8bit\r\n", Encoding.UTF8.GetString(raw), StringComparison.Ordinal);
         AssertWireDiscipline(raw, allow8Bit: true);
-        Assert.Equal("Grüße\nbody", Lf(Parse(raw).TextBody));
+        Assert.Equal("Grüße\nbody\n", Lf(Parse(raw).TextBody));
     }
 
     [Theory]

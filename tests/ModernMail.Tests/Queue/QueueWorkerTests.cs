@@ -293,4 +293,19 @@ public sealed class QueueWorkerTests
         {
         }
     }
+
+    [Theory]
+    [InlineData("sender@sender.test", "bob@a.test.")]
+    [InlineData("sender@sender.test.", "bob@a.test")]
+    [InlineData("sender@sender.test", "\u0085bob@a.test")]
+    public async Task Enqueue_EnvelopeAddressTheTransportWouldRefuse_RefusedNotStored(string sender, string recipient)
+    {
+        await using var bed = new QueueTestBed();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => bed.EnqueueAsync(sender, recipient));
+
+        var transport = new ScriptedTransport((_, _) => Reply(250, "2.0.0", "OK"));
+        await using var worker = new QueueWorker(bed.Queue, transport);
+        Assert.Equal(0, await worker.RunDueAsync(Ct));
+    }
 }

@@ -9,27 +9,29 @@ internal static class AddressFormatter
 {
     private static readonly IdnMapping s_idn = new();
 
-    /// <summary>Writes a whole address-list field such as To or Cc.</summary>
-    public static void AppendField(HeaderFolder folder, string name, IEnumerable<MailAddress> addresses)
+    /// <summary>Writes a whole address-list field such as To or Cc; errors name "To[i]" when <paramref name="indexed"/>, else "From".</summary>
+    public static void AppendField(HeaderFolder folder, string name, IEnumerable<MailAddress> addresses, bool indexed)
     {
         folder.Begin(name);
-        bool first = true;
+        int index = 0;
         foreach (MailAddress address in addresses)
         {
-            if (!first)
+            if (index > 0)
             {
                 folder.AppendGlued(",");
             }
 
-            first = false;
+            folder.ErrorField = indexed ? $"{name}[{index}]" : name;
+            index++;
             string spec = AddrSpec(address, name);
-            if (string.IsNullOrEmpty(address.DisplayName))
+            string displayName = CharacterRules.ForDisplay(address.DisplayName);
+            if (displayName.Length == 0)
             {
                 folder.Append(" ", spec);
             }
             else
             {
-                EncodedWords.AppendPhrase(folder, address.DisplayName);
+                EncodedWords.AppendPhrase(folder, displayName);
                 folder.Append(" ", "<" + spec + ">");
             }
         }
@@ -40,16 +42,10 @@ internal static class AddressFormatter
     /// <summary>Returns the addr-spec: the local part as a dot-atom or quoted-string, the domain as A-labels.</summary>
     /// <remarks>A non-ASCII local part stays UTF-8 (RFC 6532) and needs SMTPUTF8; see <see cref="MailMessageValidator.RequiresSmtpUtf8"/>.</remarks>
     /// <exception cref="MailMessageFormatException">The domain is not a valid internationalized domain name.</exception>
-    public static string AddrSpec(MailAddress address, string field)
-    {
-        string user = address.User;
-        if (!user.StartsWith('"') && !IsDotAtom(user))
-        {
-            user = EncodedWords.Quote(user);
-        }
+    public static string AddrSpec(MailAddress address, string field) => LocalPart(address.User) + "@" + Domain(address.Host, field);
 
-        return user + "@" + Domain(address.Host, field);
-    }
+    /// <summary>The local part as written in headers and in MAIL FROM / RCPT TO: a dot-atom as is, anything else quoted (RFC 5322 §3.4.1, RFC 5321 §4.1.2).</summary>
+    public static string LocalPart(string user) => user.StartsWith('"') || IsDotAtom(user) ? user : EncodedWords.Quote(user);
 
     /// <summary>Returns <paramref name="host"/> in ASCII (RFC 5890 A-labels); domain literals unchanged.</summary>
     public static string Domain(string host, string field)

@@ -13,6 +13,10 @@ internal sealed class BufferedStreamWriter : IDisposable
     private byte[]? _buffer;
     private int _count;
 
+    // The last two bytes written, kept across flushes.
+    private byte _last;
+    private byte _beforeLast;
+
     /// <summary>Creates a writer over <paramref name="stream"/>.</summary>
     public BufferedStreamWriter(Stream stream)
     {
@@ -25,8 +29,15 @@ internal sealed class BufferedStreamWriter : IDisposable
     /// <summary>The free part of the buffer.</summary>
     public Span<byte> GetSpan() => Buffer.AsSpan(_count);
 
+    /// <summary>Whether everything written so far ends with CRLF (false when nothing was written).</summary>
+    public bool EndsWithLineBreak => _beforeLast == (byte)'\r' && _last == (byte)'\n';
+
     /// <summary>Marks <paramref name="count"/> bytes of <see cref="GetSpan"/> as written.</summary>
-    public void Advance(int count) => _count += count;
+    public void Advance(int count)
+    {
+        _count += count;
+        Track(Buffer.AsSpan(_count - count, count));
+    }
 
     /// <summary>Writes the buffered bytes to the stream.</summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
@@ -52,6 +63,7 @@ internal sealed class BufferedStreamWriter : IDisposable
 
             data.Span[..n].CopyTo(Buffer.AsSpan(_count));
             _count += n;
+            Track(data.Span[..n]);
             data = data[n..];
         }
     }
@@ -65,10 +77,25 @@ internal sealed class BufferedStreamWriter : IDisposable
             Utf8.FromUtf16(text.AsSpan(position), Buffer.AsSpan(_count), out int read, out int written);
             position += read;
             _count += written;
+            Track(Buffer.AsSpan(_count - written, written));
             if (position < text.Length)
             {
                 await FlushAsync(cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private void Track(ReadOnlySpan<byte> written)
+    {
+        if (written.Length >= 2)
+        {
+            _beforeLast = written[^2];
+            _last = written[^1];
+        }
+        else if (written.Length == 1)
+        {
+            _beforeLast = _last;
+            _last = written[0];
         }
     }
 

@@ -33,7 +33,7 @@ internal abstract class ContentSource
         public bool CanSeek => stream.CanSeek;
 
         /// <summary>Reads the whole (seekable) stream to choose a transfer encoding, then rewinds it.</summary>
-        public async Task<string?> AnalyzeAsync(bool allow8Bit, CancellationToken cancellationToken)
+        public async Task<TextAnalysis> AnalyzeAsync(CancellationToken cancellationToken)
         {
             Rewind();
             byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
@@ -46,7 +46,7 @@ internal abstract class ContentSource
                     analysis.Add(buffer.AsSpan(0, n));
                 }
 
-                return analysis.Identity(allow8Bit);
+                return analysis;
             }
             finally
             {

@@ -30,9 +30,13 @@ internal static class EncodedWords
     }
 
     /// <summary>Whether a phrase is printable ASCII that needs a quoted-string (specials or odd spacing) and fits one line.</summary>
+    /// <remarks>
+    /// Never for text holding "=?": real decoders (Python's email, many clients) decode encoded-words even inside a
+    /// quoted-string, so "=?utf-8?q?admin?=" would be shown as "admin". Such words are encoded themselves instead.
+    /// </remarks>
     private static bool NeedsQuoting(string text)
     {
-        if (text.Length == 0 || text.Length > 60)
+        if (text.Length == 0 || text.Length > 60 || LooksEncoded(text))
         {
             return false;
         }
@@ -59,8 +63,11 @@ internal static class EncodedWords
             }
         }
 
-        return !allAtoms || text.Contains("=?", StringComparison.Ordinal);
+        return !allAtoms;
     }
+
+    /// <summary>Whether a decoder could take part of <paramref name="text"/> for the start of an RFC 2047 encoded-word.</summary>
+    public static bool LooksEncoded(string text) => text.Contains("=?", StringComparison.Ordinal);
 
     /// <summary>Returns <paramref name="text"/> as a quoted-string, escaping '"' and '\' (RFC 5322 §3.2.4).</summary>
     public static string Quote(string text)
@@ -84,7 +91,8 @@ internal static class EncodedWords
 
     private static bool IsPlainWord(string word, bool phrase)
     {
-        if (word.Length > MaxPlainWordLength || word.Contains("=?", StringComparison.Ordinal))
+        // A literal "=?...?=" is encoded itself, so that what a reader sees is what the sender wrote.
+        if (word.Length > MaxPlainWordLength || LooksEncoded(word))
         {
             return false;
         }

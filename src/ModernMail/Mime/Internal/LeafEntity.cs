@@ -43,9 +43,18 @@ internal sealed class LeafEntity : MimeEntity
     /// <inheritdoc/>
     public override bool IsPlainText => string.Equals(_mediaType, "text/plain", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The field errors about the content name, such as "Attachments[0].ContentStream".</summary>
+    public string Field { get; init; } = "Body";
+
     /// <inheritdoc/>
     public override async Task PrepareAsync(bool allow8Bit, CancellationToken cancellationToken)
     {
+        if (MediaTypeRules.IsIdentityOnly(_mediaType))
+        {
+            await PrepareCompositeAsync(allow8Bit, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (!_isText || (_requested == TransferEncoding.Base64 && _base64IsExplicit))
         {
             _transferEncoding = "base64";
@@ -69,7 +78,7 @@ internal sealed class LeafEntity : MimeEntity
                 identity = analysis.Identity(allow8Bit);
                 break;
             case ContentSource.FromStream stream when stream.CanSeek:
-                identity = await stream.AnalyzeAsync(allow8Bit, cancellationToken).ConfigureAwait(false);
+                identity = (await stream.AnalyzeAsync(cancellationToken).ConfigureAwait(false)).Identity(allow8Bit);
                 break;
         }
 
@@ -80,6 +89,28 @@ internal sealed class LeafEntity : MimeEntity
             null => "quoted-printable",
             _ => identity,
         };
+    }
+
+    /// <summary>A message/* body goes 7bit or 8bit as it is, line breaks made CRLF; content that cannot is refused.</summary>
+    private async Task PrepareCompositeAsync(bool allow8Bit, CancellationToken cancellationToken)
+    {
+        // The validator refuses non-seekable composite content: the encoding must be known before the header is written.
+        if (_source is not ContentSource.FromStream { CanSeek: true } stream)
+        {
+            throw new MailMessageFormatException(Field, $"{_mediaType} content must be a seekable stream, to be checked before it is written.");
+        }
+
+        TextAnalysis analysis = await stream.AnalyzeAsync(cancellationToken).ConfigureAwait(false);
+        bool sevenBitOnly = MediaTypeRules.IsSevenBitOnly(_mediaType);
+        string? identity = analysis.CompositeIdentity(allow8Bit && !sevenBitOnly, out string? problem);
+        if (identity is null)
+        {
+            string rule = sevenBitOnly ? $"{_mediaType} must be 7bit (RFC 2046 §5.2)" : $"{_mediaType} can only be sent 7bit or 8bit, never base64 (RFC 2045 §6.4)";
+            throw new MailMessageFormatException(Field, $"{rule}, but {problem}. Attach it as application/octet-stream to send it base64.");
+        }
+
+        _transferEncoding = identity;
+        _normalizeLineBreaks = true;
     }
 
     /// <inheritdoc/>

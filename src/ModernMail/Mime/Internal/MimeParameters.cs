@@ -24,7 +24,9 @@ internal static class MimeParameters
             return;
         }
 
-        if (value.Length <= MaxSegmentLength && IsPrintableAscii(value))
+        // Decoders also decode encoded-words inside quoted parameters ("=?utf-8?q?evil?=.exe" saved as "evil.exe"),
+        // so text that looks like one goes RFC 2231-encoded, where '=' and '?' are percent-escaped.
+        if (value.Length <= MaxSegmentLength && IsPrintableAscii(value) && !EncodedWords.LooksEncoded(value))
         {
             folder.Append(" ", name + "=" + EncodedWords.Quote(value));
             return;

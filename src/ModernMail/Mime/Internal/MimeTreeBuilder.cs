@@ -7,6 +7,7 @@ namespace ModernMail.Mime.Internal;
 /// <remarks>
 /// One body: a single part. Body plus alternate views: multipart/alternative, text/plain first.
 /// A view with linked resources: multipart/related around it. Attachments: multipart/mixed outside.
+/// A message/* part (other than message/global) goes 7bit or 8bit as it is (RFC 2045 §6.4); multipart/* leaves are refused by the validator.
 /// No body at all and nothing else: an empty text/plain part.
 /// </remarks>
 internal static class MimeTreeBuilder
@@ -28,9 +29,10 @@ internal static class MimeTreeBuilder
                 base64IsExplicit: true));
         }
 
-        foreach (AlternateView view in message.AlternateViews)
+        for (int i = 0; i < message.AlternateViews.Count; i++)
         {
-            LeafEntity leaf = FromView(view);
+            AlternateView view = message.AlternateViews[i];
+            LeafEntity leaf = FromView(view, $"AlternateViews[{i}].ContentStream");
             if (view.LinkedResources.Count == 0)
             {
                 views.Add(leaf);
@@ -38,11 +40,13 @@ internal static class MimeTreeBuilder
             }
 
             var related = new List<MimeEntity> { leaf };
-            foreach (LinkedResource resource in view.LinkedResources)
+            for (int j = 0; j < view.LinkedResources.Count; j++)
             {
+                LinkedResource resource = view.LinkedResources[j];
                 related.Add(new LeafEntity(resource.ContentType.MediaType, OtherParameters(resource.ContentType, includeCharset: true), new ContentSource.FromStream(resource.ContentStream), isText: false, TransferEncoding.Base64, base64IsExplicit: true)
                 {
                     ContentId = resource.ContentId,
+                    Field = $"AlternateViews[{i}].LinkedResources[{j}].ContentStream",
                 });
             }
 
@@ -73,9 +77,9 @@ internal static class MimeTreeBuilder
             mixed.Add(body);
         }
 
-        foreach (Attachment attachment in message.Attachments)
+        for (int i = 0; i < message.Attachments.Count; i++)
         {
-            mixed.Add(FromAttachment(attachment));
+            mixed.Add(FromAttachment(message.Attachments[i], $"Attachments[{i}].ContentStream"));
         }
 
         return new MultipartEntity("mixed", random.Boundary(), mixed);
@@ -93,7 +97,7 @@ internal static class MimeTreeBuilder
         return string.IsNullOrEmpty(name) ? null : name;
     }
 
-    private static LeafEntity FromView(AlternateView view)
+    private static LeafEntity FromView(AlternateView view, string field)
     {
         ContentType type = view.ContentType;
         bool isText = type.MediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase);
@@ -112,14 +116,18 @@ internal static class MimeTreeBuilder
         }
 
         // .NET gives every AlternateView TransferEncoding.Base64 by default, so base64 there means "choose for me".
-        return new LeafEntity(type.MediaType, parameters, new ContentSource.FromStream(view.ContentStream), isText, view.TransferEncoding, base64IsExplicit: false);
+        return new LeafEntity(type.MediaType, parameters, new ContentSource.FromStream(view.ContentStream), isText, view.TransferEncoding, base64IsExplicit: false)
+        {
+            Field = field,
+        };
     }
 
-    private static LeafEntity FromAttachment(Attachment attachment)
+    private static LeafEntity FromAttachment(Attachment attachment, string field)
     {
         bool inline = attachment.ContentDisposition?.Inline ?? false;
         return new LeafEntity(attachment.ContentType.MediaType, OtherParameters(attachment.ContentType, includeCharset: true), new ContentSource.FromStream(attachment.ContentStream), isText: false, TransferEncoding.Base64, base64IsExplicit: true)
         {
+            Field = field,
             Disposition = inline ? "inline" : "attachment",
             FileName = FileName(attachment),
 

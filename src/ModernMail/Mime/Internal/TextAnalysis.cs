@@ -14,6 +14,7 @@ internal struct TextAnalysis
     private bool _nonAscii;
     private bool _unsafe;
     private bool _afterEquals;
+    private bool _nul;
 
     /// <summary>Feeds bytes (any line break convention).</summary>
     public void Add(ReadOnlySpan<byte> bytes)
@@ -47,6 +48,11 @@ internal struct TextAnalysis
         {
             _nonAscii = true;
         }
+        else if (b == 0)
+        {
+            _nul = true;
+            _unsafe = true;
+        }
         else if ((b < 0x20 && b != (byte)'\t') || b == 0x7F || (_afterEquals && b == (byte)'_'))
         {
             // Controls and "=_" (our boundary prefix) force quoted-printable.
@@ -72,5 +78,29 @@ internal struct TextAnalysis
         }
 
         return allow8Bit && _maxLineLength <= Max8BitLineLength ? "8bit" : null;
+    }
+
+    /// <summary>
+    /// The identity encoding the body of a composite type can use ("7bit" or "8bit"), or null with the reason it can use none:
+    /// message/* bodies may not be base64 or quoted-printable (RFC 2045 §6.4), so their content must already be 7bit or 8bit
+    /// data (§2.7, §2.8: no NUL, lines of at most 998 octets; line breaks are normalized to CRLF when written).
+    /// </summary>
+    public readonly string? CompositeIdentity(bool allow8Bit, out string? problem)
+    {
+        problem = null;
+        if (_nul)
+        {
+            problem = "it contains NUL bytes";
+        }
+        else if (_maxLineLength > Max8BitLineLength)
+        {
+            problem = $"it has a line of {_maxLineLength} octets, over the {Max8BitLineLength} RFC 5322 allows";
+        }
+        else if (_nonAscii && !allow8Bit)
+        {
+            problem = "it has 8-bit bytes, which need 8bit and so MailWriterOptions.Allow8Bit (the server's 8BITMIME)";
+        }
+
+        return problem is not null ? null : _nonAscii ? "8bit" : "7bit";
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Mail;
 using System.Text;
+using ModernMail.Mime.Internal;
 
 namespace ModernMail.Routing.Internal;
 
@@ -58,11 +59,12 @@ internal static class RecipientGrouper
         return groups;
     }
 
-    /// <summary>The address as it goes into MAIL FROM / RCPT TO: local part "@" ASCII domain.</summary>
+    /// <summary>The address as it goes into MAIL FROM / RCPT TO: local part (quoted unless a dot-atom) "@" ASCII domain.</summary>
     public static string ToWireAddress(MailAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        return address.User + "@" + ToAsciiDomain(address.Host);
+        // The local part as the header writes it, so that "bob."@example.test is the same mailbox in both.
+        return AddressFormatter.LocalPart(address.User) + "@" + ToAsciiDomain(address.Host);
     }
 
     /// <summary>True when the local part has non-ASCII characters, which needs SMTPUTF8 (RFC 6531).</summary>
@@ -72,14 +74,35 @@ internal static class RecipientGrouper
         return !Ascii.IsValid(address.User);
     }
 
-    /// <summary>Throws when an address could smuggle commands onto the wire (CR, LF or NUL).</summary>
-    /// <exception cref="ArgumentException">The address contains CR, LF or NUL.</exception>
+    /// <summary>Throws when an address cannot go into MAIL FROM / RCPT TO as the reader of the header would see it.</summary>
+    /// <remarks>The rules are the header's (<see cref="CharacterRules.AddressProblem"/>): no controls (CR, LF, NUL, C1, ...),
+    /// line separators or format characters, no whitespace in the domain, no trailing dot.</remarks>
+    /// <exception cref="ArgumentException">The address breaks one of those rules.</exception>
     public static void Validate(MailAddress address, string paramName)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (address.Address.AsSpan().IndexOfAny("\r\n\0") >= 0 || address.Host.AsSpan().IndexOfAny("\r\n\0 ") >= 0)
+        if (CharacterRules.AddressProblem(address) is { } problem)
         {
-            throw new ArgumentException($"The address \"{address.Address.ReplaceLineEndings(" ").Replace('\0', ' ')}\" contains CR, LF or NUL.", paramName);
+            throw new ArgumentException($"The address \"{Printable(address.Address)}\" cannot be used: {problem}", paramName);
         }
+    }
+
+    // Error text goes to logs and consoles: show invisible or control characters as escapes.
+    private static string Printable(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            if (char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString();
     }
 }

@@ -3,7 +3,9 @@ using System.Buffers;
 namespace ModernMail.Smtp.Internal;
 
 /// <summary>Streaming SMTP DATA encoder: doubles a '.' at the start of a line (RFC 5321 §4.5.2), turns bare LF into CRLF, and ends with CRLF "." CRLF.</summary>
-/// <remarks>State between chunks is two flags, so any chunking gives byte-identical output. Bare CR is passed through unchanged.</remarks>
+/// <remarks>State between chunks is two flags, so any chunking gives byte-identical output. Bare CR is passed through unchanged.
+/// A message that does not end with CRLF gets one before the terminator (RFC 5321 §4.1.1.4); composed messages always end
+/// with CRLF already (<see cref="Mime.MailMessageWriter"/>), so for them the delivered bytes are the signed bytes.</remarks>
 internal sealed class DotStuffer
 {
     private bool _atLineStart = true;
