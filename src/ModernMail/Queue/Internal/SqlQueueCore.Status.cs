@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.Threading.Channels;
+using ModernMail.Delivery.Internal;
+
+namespace ModernMail.Queue.Internal;
+
+/// <summary>Status, listing, retry-now and purge for operators.</summary>
+internal abstract partial class SqlQueueCore
+{
+    public Task<QueuedMessage?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return RunAsync("read status", async ct =>
+        {
+            var connection = await OpenAsync(ct).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var list = await ReadMessagesAsync(connection, "WHERE id = @id", command => Add(command, "id", id), ct).ConfigureAwait(false);
+                return list.Count == 0 ? null : list[0];
+            }
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<QueuedMessage>> ListAsync(bool pendingOnly, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return RunAsync("list", async ct =>
+        {
+            var connection = await OpenAsync(ct).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                string where = (pendingOnly ? "WHERE next_attempt_at IS NOT NULL " : "") + "ORDER BY created_at, id LIMIT @limit";
+                return await ReadMessagesAsync(connection, where, command => Add(command, "limit", limit), ct).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<QueuedMessage>> ReadMessagesAsync(DbConnection connection, string where, Action<DbCommand> bind, CancellationToken cancellationToken)
+    {
+        var heads = new List<(string Id, string? Sender, long Size, long Created, long Expires, string? Owner, long? Until)>();
+        using (var command = Command(connection, null, "SELECT id, sender, size, created_at, expires_at, lease_owner, lease_until FROM mm_messages " + where))
+        {
+            bind(command);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    heads.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), GetLong(reader, 2), GetLong(reader, 3), GetLong(reader, 4),
+                        reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : GetLong(reader, 6)));
+                }
+            }
+        }
+        var result = new List<QueuedMessage>(heads.Count);
+        using var recipients = Command(connection, null,
+            "SELECT idx, address, state, attempts, next_attempt_at, last_reply, updated_at FROM mm_recipients WHERE message_id = @id ORDER BY idx");
+        var idParameter = Add(recipients, "id", "");
+        foreach (var head in heads)
+        {
+            idParameter.Value = head.Id;
+            var list = new List<QueuedRecipient>();
+            var reader = await recipients.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var state = (RecipientState)GetInt(reader, 2);
+                    list.Add(new QueuedRecipient(GetInt(reader, 0), reader.GetString(1), state, GetInt(reader, 3),
+                        reader.IsDBNull(4) || state is RecipientState.Delivered or RecipientState.Bounced or RecipientState.Expired ? null : FromUnix(GetLong(reader, 4)),
+                        reader.IsDBNull(5) ? null : reader.GetString(5), FromUnix(GetLong(reader, 6))));
+                }
+            }
+            result.Add(new QueuedMessage(head.Id, head.Sender, head.Size, FromUnix(head.Created), FromUnix(head.Expires), head.Owner,
+                head.Until is { } until ? FromUnix(until) : null, list));
+        }
+        return result;
+    }
+
+    public Task<bool> RetryNowAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return WriteAsync("retry", async (connection, transaction, ct) =>
+        {
+            using (var exists = Command(connection, transaction, "SELECT COUNT(*) FROM mm_messages WHERE id = @id"))
+            {
+                Add(exists, "id", id);
+                if (Convert.ToInt64(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+                {
+                    return false;
+                }
+            }
+            using (var command = Command(connection, transaction, "UPDATE mm_recipients SET next_attempt_at = @now WHERE message_id = @id AND state IN " + PendingStates))
+            {
+                Add(command, "id", id);
+                Add(command, "now", ToUnix(now));
+                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            using (var command = Command(connection, transaction,
+                "UPDATE mm_messages SET next_attempt_at = (SELECT MIN(r.next_attempt_at) FROM mm_recipients r WHERE r.message_id = @id AND r.state IN " + PendingStates + ") WHERE id = @id"))
+            {
+                Add(command, "id", id);
+                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            return true;
+        }, cancellationToken);
+    }
+
+    public Task<int> PurgeAsync(bool includePending, CancellationToken cancellationToken)
+    {
+        return WriteAsync("purge", async (connection, transaction, ct) =>
+        {
+            string which = includePending ? "" : " WHERE next_attempt_at IS NULL";
+            using (var command = Command(connection, transaction, "DELETE FROM mm_recipients WHERE message_id IN (SELECT id FROM mm_messages" + which + ")"))
+            {
+                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            using (var command = Command(connection, transaction, "DELETE FROM mm_bodies WHERE message_id IN (SELECT id FROM mm_messages" + which + ")"))
+            {
+                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            using (var command = Command(connection, transaction, "DELETE FROM mm_messages" + which))
+            {
+                return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+    }
+
+    public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken)
+    {
+        return RunAsync<DateTimeOffset?>("read schedule", async ct =>
+        {
+            var connection = await OpenAsync(ct).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                using var command = Command(connection, null,
+                    "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END) " +
+                    "FROM mm_messages WHERE next_attempt_at IS NOT NULL");
+                object? value = await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
+                return value is null or DBNull ? null : FromUnix(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+            }
+        }, cancellationToken);
+    }
+}
