@@ -18,7 +18,7 @@ public sealed partial class DeliverabilityDoctor
 
         var name = $"{selector}._domainkey.{setup.EffectiveDkimDomain}";
         var txt = await _dns.QueryTxtAsync(name, cancellationToken).ConfigureAwait(false);
-        if (txt.IsError)
+        if (txt.IsTransient)
         {
             return new([CouldNotCheck(DkimArea, "TXT", name, txt)], false);
         }

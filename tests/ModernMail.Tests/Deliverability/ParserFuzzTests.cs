@@ -2,6 +2,7 @@ using System.Net;
 using CsCheck;
 using ModernMail.Deliverability;
 using ModernMail.Deliverability.Internal;
+using ModernMail.Dns;
 using Xunit;
 
 namespace ModernMail.Tests.Deliverability;
