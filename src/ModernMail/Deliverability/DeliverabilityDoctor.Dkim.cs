@@ -8,7 +8,7 @@ public sealed partial class DeliverabilityDoctor
     private const string DkimArea = "DKIM";
 
     // The verifier's default floor (DkimVerifierOptions.MinimumRsaKeyBits, RFC 8301 §3.2).
-    private static readonly int MinimumRsaKeyBits = new DkimVerifierOptions().MinimumRsaKeyBits;
+    private static readonly int s_minimumRsaKeyBits = new DkimVerifierOptions().MinimumRsaKeyBits;
 
     private sealed record DkimCheckResult(IReadOnlyList<DoctorCheck> Checks, bool Usable);
 
@@ -61,9 +61,9 @@ public sealed partial class DeliverabilityDoctor
         var usable = true;
         var bits = key.KeySize;
         var what = key.KeyType == "ed25519" ? "Ed25519 key" : $"{bits}-bit RSA key";
-        if (key.KeyType == "rsa" && bits < MinimumRsaKeyBits)
+        if (key.KeyType == "rsa" && bits < s_minimumRsaKeyBits)
         {
-            checks.Add(new DoctorCheck(DkimArea, CheckStatus.Fail, $"{what} at {name}: receivers ignore RSA keys under {MinimumRsaKeyBits} bits",
+            checks.Add(new DoctorCheck(DkimArea, CheckStatus.Fail, $"{what} at {name}: receivers ignore RSA keys under {s_minimumRsaKeyBits} bits",
                 "generate a 2048-bit RSA key and publish it", text));
             usable = false;
         }
