@@ -1,6 +1,7 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using ModernMail.Deliverability;
+using ModernMail.Dns;
 
 namespace ModernMail.Benchmarks;
 

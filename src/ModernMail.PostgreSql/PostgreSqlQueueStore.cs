@@ -7,6 +7,7 @@ namespace ModernMail.PostgreSql;
 
 /// <summary>A queue store in PostgreSQL, shared by workers on many nodes: each due message is leased to one worker with
 /// <c>FOR UPDATE SKIP LOCKED</c>, and a crashed worker's lease returns to the queue when it expires.</summary>
+/// <example><c>new MailQueue(new QueueOptions { StoreFactory = () =&gt; new PostgreSqlQueueStore("Host=db;Database=mail") })</c></example>
 public sealed class PostgreSqlQueueStore : IQueueStore
 {
     private readonly PostgreSqlQueueCore _core;
@@ -16,13 +17,6 @@ public sealed class PostgreSqlQueueStore : IQueueStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         _core = new PostgreSqlQueueCore(connectionString);
-    }
-
-    /// <summary>Makes "postgres:CONNECTION-STRING" (and "postgresql:") work in <see cref="QueueStoreFactory"/> and <see cref="QueueOptions.Store"/>.</summary>
-    public static void Register()
-    {
-        QueueStoreFactory.Register("postgres", static cs => new PostgreSqlQueueStore(cs));
-        QueueStoreFactory.Register("postgresql", static cs => new PostgreSqlQueueStore(cs));
     }
 
     /// <inheritdoc />

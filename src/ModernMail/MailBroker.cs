@@ -3,6 +3,7 @@ using System.Text;
 using ModernMail.Delivery;
 using ModernMail.Delivery.Internal;
 using ModernMail.Dkim;
+using ModernMail.Dns;
 using ModernMail.Mime;
 using ModernMail.Routing.Internal;
 
@@ -25,11 +26,11 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
     {
     }
 
-    internal MailBroker(BrokerConfig config, IMxResolver? resolver)
+    internal MailBroker(BrokerConfig config, IDnsLookup? dns)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
-        _transport = resolver is null ? new SmtpTransport(config) : new SmtpTransport(config, resolver);
+        _transport = dns is null ? new SmtpTransport(config) : new SmtpTransport(config, dns);
         try
         {
             _preparer = new MessagePreparer(config);

@@ -6,7 +6,8 @@ using ModernMail.Queue;
 namespace ModernMail.Cli.Commands;
 
 /// <summary>The boundary around every command action: maps invalid input to exit 2, a store failure to 3, cancellation
-/// to 130, and reports anything unexpected in one line (the stack trace only with MAILBROKER_DEBUG=1).</summary>
+/// to 130, a temporary failure (DNS could not answer) to 1 with "try again later", and reports anything unexpected in
+/// one line (the stack trace only with MAILBROKER_DEBUG=1).</summary>
 internal static class CommandRunner
 {
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<TextWriter, TextWriter, Task<int>> action)
@@ -21,6 +22,12 @@ internal static class CommandRunner
         {
             error.WriteLine($"mailbroker: {ex.Message}");
             return ExitCodes.Usage;
+        }
+        catch (DkimKeyLookupException ex)
+        {
+            // Not a DkimException on purpose: a DNS timeout says nothing about the user's input.
+            error.WriteLine($"mailbroker: temporary failure, try again later: {ex.Message}");
+            return ExitCodes.NotDelivered;
         }
         catch (Exception ex) when (ex is MailMessageFormatException or DkimException)
         {

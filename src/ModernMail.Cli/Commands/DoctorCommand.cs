@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using ModernMail.Cli.Options;
 using ModernMail.Deliverability;
+using ModernMail.Dns;
 
 namespace ModernMail.Cli.Commands;
 

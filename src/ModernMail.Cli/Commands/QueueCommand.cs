@@ -37,13 +37,17 @@ internal static class QueueCommand
         return command;
     }
 
-    /// <summary>Opens the queue named by a store string (PostgreSQL support registered).</summary>
+    /// <summary>Opens the queue named by a store string: "postgres:"/"postgresql:" is resolved here, everything else by <see cref="QueueStoreFactory"/>.</summary>
     /// <exception cref="UsageException">The store string names no known store.</exception>
     internal static MailQueue Open(string store, QueueOptions? options = null)
     {
-        PostgreSqlQueueStore.Register();
         options ??= new QueueOptions();
         options.Store = store;
+        if (QueueStoreFactory.TrySplitScheme(store, out string? scheme, out string location)
+            && (scheme.Equals("postgres", StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase)))
+        {
+            options.StoreFactory = () => new PostgreSqlQueueStore(location);
+        }
         try
         {
             return new MailQueue(options);

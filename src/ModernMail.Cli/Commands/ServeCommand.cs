@@ -3,8 +3,8 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using ModernMail.Delivery;
 using ModernMail.Cli.Options;
+using ModernMail.Delivery;
 using ModernMail.Queue;
 
 namespace ModernMail.Cli.Commands;

@@ -13,7 +13,7 @@ public sealed partial class DeliverabilityDoctor
         var suggested = RecommendedRecords.DmarcRecord(domain);
         var name = "_dmarc." + domain;
         var txt = await _dns.QueryTxtAsync(name, cancellationToken).ConfigureAwait(false);
-        if (txt.IsError)
+        if (txt.IsTransient)
         {
             return [CouldNotCheck(DmarcArea, "TXT", name, txt)];
         }
@@ -26,7 +26,7 @@ public sealed partial class DeliverabilityDoctor
             // RFC 7489 §6.6.3: without a record at the From domain, the organizational domain's record applies.
             var orgName = "_dmarc." + organizational;
             var org = await _dns.QueryTxtAsync(orgName, cancellationToken).ConfigureAwait(false);
-            if (org.IsError)
+            if (org.IsTransient)
             {
                 return [CouldNotCheck(DmarcArea, "TXT", orgName, org)];
             }

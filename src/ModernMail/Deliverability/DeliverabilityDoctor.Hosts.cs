@@ -1,5 +1,7 @@
 using System.Net;
 using ModernMail.Deliverability.Internal;
+using ModernMail.Dns;
+using ModernMail.Dns.Internal;
 
 namespace ModernMail.Deliverability;
 
@@ -12,7 +14,7 @@ public sealed partial class DeliverabilityDoctor
         var helo = setup.HeloName.TrimEnd('.');
         var reverseName = ReverseDns.GetName(address);
         var ptr = await _dns.QueryPtrAsync(address, cancellationToken).ConfigureAwait(false);
-        if (ptr.IsError)
+        if (ptr.IsTransient)
         {
             return [CouldNotCheck(Area, "PTR", reverseName, ptr)];
         }
@@ -28,7 +30,7 @@ public sealed partial class DeliverabilityDoctor
         foreach (var name in ptr.Records)
         {
             var forward = await QueryForwardAsync(name, address, cancellationToken).ConfigureAwait(false);
-            if (forward.IsError)
+            if (forward.IsTransient)
             {
                 return [CouldNotCheck(Area, "A/AAAA", name, forward)];
             }
@@ -79,7 +81,7 @@ public sealed partial class DeliverabilityDoctor
         }
 
         var forward = await QueryForwardAsync(helo, address, cancellationToken).ConfigureAwait(false);
-        if (forward.IsError)
+        if (forward.IsTransient)
         {
             return [CouldNotCheck(Area, "A/AAAA", helo, forward)];
         }
@@ -105,12 +107,12 @@ public sealed partial class DeliverabilityDoctor
         const string Area = "MX";
         var domain = setup.EffectiveMailFromDomain;
         var mx = await _dns.QueryMxAsync(domain, cancellationToken).ConfigureAwait(false);
-        if (mx.IsError)
+        if (mx.IsTransient)
         {
             return [CouldNotCheck(Area, "MX", domain, mx)];
         }
 
-        if (mx.Outcome == DnsOutcome.NxDomain)
+        if (mx.Outcome == DnsOutcome.NoSuchDomain)
         {
             return [new DoctorCheck(Area, CheckStatus.Fail, $"{domain} does not exist (NXDOMAIN): receivers reject mail from it", $"create the domain {domain} and give it an MX")];
         }
@@ -130,9 +132,9 @@ public sealed partial class DeliverabilityDoctor
 
         var a = await _dns.QueryAAsync(domain, cancellationToken).ConfigureAwait(false);
         var aaaa = await _dns.QueryAaaaAsync(domain, cancellationToken).ConfigureAwait(false);
-        if (a.IsError || aaaa.IsError)
+        if (a.IsTransient || aaaa.IsTransient)
         {
-            return [CouldNotCheck(Area, "A/AAAA", domain, a.IsError ? a : aaaa)];
+            return [CouldNotCheck(Area, "A/AAAA", domain, a.IsTransient ? a : aaaa)];
         }
 
         if (a.Records.Count + aaaa.Records.Count > 0)

@@ -13,7 +13,7 @@ public sealed partial class DeliverabilityDoctor
         var domain = setup.EffectiveMailFromDomain;
         var suggested = RecommendedRecords.SpfRecord(setup);
         var txt = await _dns.QueryTxtAsync(domain, cancellationToken).ConfigureAwait(false);
-        if (txt.IsError)
+        if (txt.IsTransient)
         {
             return new([CouldNotCheck(SpfArea, "TXT", domain, txt)], false);
         }

@@ -1,3 +1,5 @@
+using ModernMail.Dns;
+
 namespace ModernMail.Deliverability;
 
 /// <summary>Checks a sending setup's DNS (SPF, DKIM, DMARC, PTR, HELO, MX, MTA-STS, TLS-RPT) and says what to change.</summary>
@@ -61,7 +63,7 @@ public sealed partial class DeliverabilityDoctor
         string area, string name, string prefix, string why, CancellationToken cancellationToken)
     {
         var txt = await _dns.QueryTxtAsync(name, cancellationToken).ConfigureAwait(false);
-        if (txt.IsError)
+        if (txt.IsTransient)
         {
             return [CouldNotCheck(area, "TXT", name, txt, CheckStatus.Warn)];
         }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using ModernMail.Deliverability.Internal;
+using ModernMail.Dns.Internal;
 
 namespace ModernMail.Deliverability;
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using ModernMail.Deliverability.Internal;
+using ModernMail.Dns;
+using ModernMail.Dns.Internal;
 
 namespace ModernMail.Deliverability;
 
@@ -10,7 +12,7 @@ public sealed partial class SpfEvaluator
     {
         // §4.4: the SPF record is the TXT record starting "v=spf1"; none at all is "none", two are a permerror.
         var txt = await _dns.QueryTxtAsync(domain, cancellationToken).ConfigureAwait(false);
-        if (txt.IsError)
+        if (txt.IsTransient)
         {
             return new Outcome(SpfResult.TempError, $"TXT lookup for {domain}: {txt.Describe()}");
         }
@@ -132,7 +134,7 @@ public sealed partial class SpfEvaluator
     // Timeouts and SERVFAIL end the evaluation with temperror (§5); NXDOMAIN and NODATA are void lookups.
     private IReadOnlyList<T> Accept<T>(State state, string name, string type, DnsQueryResult<T> result)
     {
-        if (result.IsError)
+        if (result.IsTransient)
         {
             throw new SpfTemporaryException($"{type} lookup for {name}: {result.Describe()}");
         }
@@ -281,7 +283,7 @@ public sealed partial class SpfEvaluator
     {
         var validated = new List<string>();
         var ptr = await _dns.QueryPtrAsync(state.Address, cancellationToken).ConfigureAwait(false);
-        if (ptr.IsError)
+        if (ptr.IsTransient)
         {
             return validated;
         }

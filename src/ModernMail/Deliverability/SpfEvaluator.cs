@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using ModernMail.Deliverability.Internal;
+using ModernMail.Dns;
+using ModernMail.Dns.Internal;
 
 namespace ModernMail.Deliverability;
 

@@ -3,6 +3,7 @@ using System.Net.Mail;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModernMail.Delivery.Internal;
+using ModernMail.Dns;
 using ModernMail.Routing.Internal;
 using ModernMail.Smtp;
 using ModernMail.Smtp.Internal;
@@ -26,14 +27,14 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
     /// <summary>Creates a transport that resolves MX records with the DNS servers of <paramref name="config"/>.</summary>
     /// <exception cref="ArgumentException">The host name or a route is invalid.</exception>
     public SmtpTransport(BrokerConfig config)
-        : this(config, new DnsMxResolver(ValidateNotNull(config).DnsServers))
+        : this(config, DnsClientLookup.FromConfiguration(ValidateNotNull(config).DnsServers, nameof(config)))
     {
     }
 
-    internal SmtpTransport(BrokerConfig config, IMxResolver resolver)
+    internal SmtpTransport(BrokerConfig config, IDnsLookup dns)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(resolver);
+        ArgumentNullException.ThrowIfNull(dns);
         ValidateHostName(config.HostName);
         ArgumentOutOfRangeException.ThrowIfLessThan(config.MaxParallelDomains, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(config.MaxIdleConnectionsPerHost);
@@ -47,7 +48,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         var factory = config.LoggerFactory ?? NullLoggerFactory.Instance;
         _logger = factory.CreateLogger("ModernMail.Delivery");
         _transcript = factory.CreateLogger("ModernMail.Smtp");
-        _router = new MxRouter(resolver, config.Routes, config.SmtpPort, config.Random ?? Random.Shared);
+        _router = new MxRouter(dns, config.Routes, config.SmtpPort, config.Random ?? Random.Shared);
         _pool = new SmtpSessionPool(config.MaxIdleConnectionsPerHost, config.ConnectionIdleTimeout, config.MaxMessagesPerConnection, _time);
     }
 
@@ -127,10 +128,10 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
             }
             else
             {
-                var lookup = await _router.Resolver.LookupAddressesAsync(host.Name, cancellationToken).ConfigureAwait(false);
-                if (lookup.Status != DnsLookupStatus.Found)
+                var lookup = await _router.LookupAddressesAsync(host.Name, cancellationToken).ConfigureAwait(false);
+                if (lookup.Outcome != DnsOutcome.Found)
                 {
-                    definitiveNoAddress &= lookup.Status is DnsLookupStatus.NoRecords or DnsLookupStatus.NoSuchDomain;
+                    definitiveNoAddress &= lookup.Outcome is DnsOutcome.NoRecords or DnsOutcome.NoSuchDomain;
                     failures.Add(lookup.Error ?? $"{host.Name}: no address");
                     continue;
                 }

@@ -7,13 +7,27 @@ using ModernMail.Dkim.Internal;
 namespace ModernMail.Dkim;
 
 /// <summary>A parsed DKIM key record, the TXT record at selector._domainkey.domain (RFC 6376 §3.6.1).</summary>
+/// <remarks>
+/// The one key-record parser: the verifier and the deliverability doctor both read records through it, so they cannot
+/// disagree about a record. Decisions:
+/// <list type="bullet">
+/// <item>v= is optional; when present it MUST be the first tag and exactly "DKIM1" (§3.6.1; the ABNF spells it
+/// in hex, so it is case-sensitive). <c>vx=1; v=DKIM1</c> is invalid.</item>
+/// <item>k=, h=, s= and t= values are compared case-insensitively: their ABNF values are quoted strings
+/// ("rsa", "sha256", "email", "y"), which RFC 5234 §2.3 makes case-insensitive, the same reading as a= in the
+/// signature. dkimpy compares k= case-sensitively, so the doctor warns about <c>k=ED25519</c>.</item>
+/// <item>Unknown tags are ignored; an unknown k= is kept (<see cref="IsKnownKeyType"/> is false) and fails verification.</item>
+/// <item>Tag-list syntax (empty tag-specs, case-sensitive names, duplicates) is <c>DkimTagList</c>'s.</item>
+/// </list>
+/// </remarks>
 public sealed class DkimPublicKeyRecord
 {
     private static readonly string[] s_any = ["*"];
 
     private DkimPublicKeyRecord(string? version, string keyType, byte[] publicKey, IReadOnlyList<string> hashAlgorithms,
-        IReadOnlyList<string> serviceTypes, IReadOnlyList<string> flags, string? notes)
+        IReadOnlyList<string> serviceTypes, IReadOnlyList<string> flags, string? notes, IReadOnlyList<string> portabilityWarnings)
     {
+        PortabilityWarnings = portabilityWarnings;
         Version = version;
         KeyType = keyType;
         PublicKey = publicKey;
@@ -46,6 +60,9 @@ public sealed class DkimPublicKeyRecord
 
     /// <summary>The n= notes, or null.</summary>
     public string? Notes { get; }
+
+    /// <summary>What this parser accepted that stricter verifiers (dkimpy) reject: the doctor reports each as a warning.</summary>
+    internal IReadOnlyList<string> PortabilityWarnings { get; }
 
     /// <summary>Whether t=y marks the domain as testing DKIM.</summary>
     public bool IsTesting => Contains(Flags, "y");
@@ -101,7 +118,7 @@ public sealed class DkimPublicKeyRecord
             return false;
         }
 
-        if (!DkimTagList.TryParse(text, out Dictionary<string, string>? tags, out error))
+        if (!DkimTagList.TryParse(text, out Dictionary<string, string>? tags, out DkimTagList.TagListLayout layout, out error))
         {
             return false;
         }
@@ -116,9 +133,9 @@ public sealed class DkimPublicKeyRecord
                 return false;
             }
 
-            if (!text.TrimStart(' ', '\t', '\r', '\n').StartsWith('v'))
+            if (layout.FirstTag != "v")
             {
-                error = "v= must be the first tag";
+                error = $"v= must be the first tag, but the record starts with {layout.FirstTag}=";
                 return false;
             }
         }
@@ -157,10 +174,44 @@ public sealed class DkimPublicKeyRecord
             }
         }
 
+        var warnings = new List<string>();
+        if (layout.HasEmptyTagSpecs)
+        {
+            warnings.Add("the record has an empty tag (\";;\" or a leading \";\"), which RFC 6376 §3.2 does not allow; strict verifiers such as dkimpy reject the record");
+        }
+
+        if (k is not null && k != keyType)
+        {
+            warnings.Add($"k={k} is read as k={keyType} here, but strict verifiers such as dkimpy compare it case-sensitively; write k={keyType}");
+        }
+
         record = new DkimPublicKeyRecord(version, keyType, key, List(tags, "h", []), List(tags, "s", s_any), List(tags, "t", []),
-            tags.TryGetValue("n", out string? n) ? n : null);
+            tags.TryGetValue("n", out string? n) ? n : null, warnings);
         error = null;
         return true;
+    }
+
+    /// <summary>What two keys are compared by: the RSA modulus without leading zeros, or the raw Ed25519 key; empty when revoked or unreadable.</summary>
+    internal byte[] GetKeyMaterial()
+    {
+        if (IsRevoked || KeyType != "rsa")
+        {
+            return KeyType == "ed25519" ? PublicKey : [];
+        }
+
+        using RSA? rsa = TryImportRsa(PublicKey);
+        return rsa is null ? [] : TrimLeadingZeros(rsa.ExportParameters(includePrivateParameters: false).Modulus ?? []);
+    }
+
+    internal static byte[] TrimLeadingZeros(byte[] value)
+    {
+        int i = 0;
+        while (i < value.Length - 1 && value[i] == 0)
+        {
+            i++;
+        }
+
+        return i == 0 ? value : value[i..];
     }
 
     internal static RSA? TryImportRsa(byte[] key)

@@ -2,70 +2,53 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
-using DnsClient;
-using DnsClient.Protocol;
+using ModernMail.Dns;
 
 namespace ModernMail.Dkim;
 
-/// <summary>Looks DKIM keys up in DNS with DnsClient: TXT at selector._domainkey.domain.</summary>
+/// <summary>Looks DKIM keys up in DNS: TXT at selector._domainkey.domain (RFC 6376 §3.6.2), through an <see cref="IDnsLookup"/>.</summary>
 public sealed class DnsDkimKeyResolver : IDkimKeyResolver
 {
-    private readonly ILookupClient _client;
+    private readonly IDnsLookup _dns;
 
     /// <summary>Queries the system's DNS resolvers.</summary>
     public DnsDkimKeyResolver()
-        : this(new LookupClient(new LookupClientOptions { UseCache = false, ThrowDnsErrors = false, Timeout = TimeSpan.FromSeconds(5), Retries = 1 }))
+        : this(new DnsClientLookup())
     {
     }
 
     /// <summary>Queries the given DNS servers.</summary>
     /// <exception cref="ArgumentException">No server was given.</exception>
     public DnsDkimKeyResolver(params IPEndPoint[] servers)
-        : this(new LookupClient(Options(servers)))
+        : this(new DnsClientLookup(Servers(servers)))
     {
     }
 
-    /// <summary>Queries through an existing DnsClient client.</summary>
-    public DnsDkimKeyResolver(ILookupClient client)
+    /// <summary>Queries through <paramref name="dns"/>, for example the <see cref="DnsClientLookup"/> that MX routing and the doctor use.</summary>
+    public DnsDkimKeyResolver(IDnsLookup dns)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        _client = client;
+        ArgumentNullException.ThrowIfNull(dns);
+        _dns = dns;
     }
 
     /// <inheritdoc />
+    /// <exception cref="DkimKeyLookupException">The query timed out or the server failed (SERVFAIL, REFUSED); retry later.</exception>
     public async Task<IReadOnlyList<string>> GetKeyRecordsAsync(string selector, string domain, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(selector);
+        ArgumentNullException.ThrowIfNull(domain);
         string name = $"{selector}._domainkey.{domain.TrimEnd('.')}";
-        IDnsQueryResponse response;
-        try
+        DnsQueryResult<string> txt = await _dns.QueryTxtAsync(name, cancellationToken).ConfigureAwait(false);
+        if (txt.IsTransient)
         {
-            response = await _client.QueryAsync(name, QueryType.TXT, QueryClass.IN, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DnsResponseException ex)
-        {
-            throw new DkimKeyLookupException($"DNS lookup of TXT {name} failed: {ex.Message}", ex);
+            throw new DkimKeyLookupException($"DNS lookup of TXT {name} failed: {txt.Describe()}");
         }
 
-        if (response.HasError)
-        {
-            if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)
-            {
-                return [];
-            }
-
-            throw new DkimKeyLookupException($"DNS lookup of TXT {name} failed: {response.ErrorMessage}");
-        }
-
-        var records = new List<string>();
-        foreach (TxtRecord txt in response.Answers.TxtRecords())
-        {
-            records.Add(string.Concat(txt.Text));
-        }
-
-        return records;
+        // NXDOMAIN and NODATA both mean "no key" (permerror for the verifier, §6.1.2 step 3).
+        return txt.Records;
     }
 
-    private static LookupClientOptions Options(IPEndPoint[] servers)
+    private static string[] Servers(IPEndPoint[] servers)
     {
         ArgumentNullException.ThrowIfNull(servers);
         if (servers.Length == 0)
@@ -73,12 +56,7 @@ public sealed class DnsDkimKeyResolver : IDkimKeyResolver
             throw new ArgumentException("At least one DNS server is required.", nameof(servers));
         }
 
-        return new LookupClientOptions(servers.Select(s => new NameServer(s)).ToArray())
-        {
-            UseCache = false,
-            ThrowDnsErrors = false,
-            Timeout = TimeSpan.FromSeconds(5),
-            Retries = 1,
-        };
+        // IPEndPoint.ToString gives "a.b.c.d:port" or "[v6]:port", the forms DnsClientLookup reads.
+        return servers.Select(s => s.ToString()).ToArray();
     }
 }

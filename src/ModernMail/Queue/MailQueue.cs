@@ -27,10 +27,18 @@ public sealed class MailQueue : IAsyncDisposable
     private volatile bool _initialized;
     private MessagePreparer? _preparer;
 
-    /// <summary>Creates a queue over the store named by <see cref="QueueOptions.Store"/>.</summary>
+    /// <summary>Creates a queue over the store <see cref="QueueOptions.StoreFactory"/> makes, or else the one <see cref="QueueOptions.Store"/> names; the queue owns it.</summary>
     public MailQueue(QueueOptions options)
-        : this(QueueStoreFactory.Create((options ?? throw new ArgumentNullException(nameof(options))).Store), options, ownsStore: true)
+        : this(OpenStore(options), options, ownsStore: true)
     {
+    }
+
+    private static IQueueStore OpenStore(QueueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.StoreFactory is { } factory
+            ? factory() ?? throw new ArgumentException("QueueOptions.StoreFactory returned null.", nameof(options))
+            : QueueStoreFactory.Create(options.Store);
     }
 
     /// <summary>Creates a queue over an existing store; the caller keeps ownership of <paramref name="store"/>.</summary>

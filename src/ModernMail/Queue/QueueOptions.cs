@@ -6,8 +6,13 @@ namespace ModernMail.Queue;
 /// <summary>Configures the durable queue: where it is stored, how often it retries, how much it delivers at once.</summary>
 public sealed class QueueOptions
 {
-    /// <summary>The store: "sqlite:/path/to/dir-or-file.db" or "postgres:Host=...;Database=..." (see <see cref="QueueStoreFactory"/>).</summary>
+    /// <summary>The store: "sqlite:/path/to/dir-or-file.db" (see <see cref="QueueStoreFactory"/>); ignored when <see cref="StoreFactory"/> is set,
+    /// except as the store's name in messages.</summary>
     public string Store { get; set; } = "sqlite:queue";
+
+    /// <summary>Creates the store for <see cref="MailQueue(QueueOptions)"/>, which then owns and disposes it; null opens <see cref="Store"/>.</summary>
+    /// <example><c>StoreFactory = () =&gt; new PostgreSqlQueueStore("Host=db;Database=mail")</c> (ModernMail.PostgreSql).</example>
+    public Func<IQueueStore>? StoreFactory { get; set; }
 
     /// <summary>The delay before the first retry of a deferred recipient.</summary>
     /// <remarks>300 s by default: greylisting servers commonly refuse retries sooner than five minutes.</remarks>

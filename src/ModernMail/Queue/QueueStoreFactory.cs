@@ -1,50 +1,51 @@
 using System;
-using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 
 namespace ModernMail.Queue;
 
-/// <summary>Creates a queue store from a "scheme:location" string such as "sqlite:/var/spool/mail" or "postgres:Host=db;Database=mail".</summary>
+/// <summary>Creates the built-in SQLite store from a "sqlite:PATH" string (or a bare path).</summary>
+/// <remarks>
+/// Other stores are constructed explicitly and handed over with <see cref="QueueOptions.StoreFactory"/>, for example
+/// <c>StoreFactory = () =&gt; new PostgreSqlQueueStore(connectionString)</c> from ModernMail.PostgreSql. There is no
+/// process-wide registry and no lookup by reflection: what a queue stores in is visible where it is configured.
+/// </remarks>
 public static class QueueStoreFactory
 {
-    private static readonly ConcurrentDictionary<string, Func<string, IQueueStore>> s_providers = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Registers a store provider for a scheme (for example "postgres"); later registrations replace earlier ones.</summary>
-    public static void Register(string scheme, Func<string, IQueueStore> create)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(scheme);
-        ArgumentNullException.ThrowIfNull(create);
-        s_providers[scheme] = create;
-    }
-
-    /// <summary>Creates the store <paramref name="store"/> names; a bare path means SQLite.</summary>
-    /// <exception cref="ArgumentException">The scheme is unknown or its provider assembly is not available.</exception>
+    /// <summary>Creates the store <paramref name="store"/> names: "sqlite:PATH", or a bare path, which means SQLite.</summary>
+    /// <exception cref="ArgumentException">The string names another scheme ("postgres:" included: construct that store and pass it in).</exception>
     public static IQueueStore Create(string store)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(store);
-        int colon = store.IndexOf(':', StringComparison.Ordinal);
-        // "C:\..." and "/path" are plain paths; a scheme is at least two letters.
-        if (colon < 2)
+        if (!TrySplitScheme(store, out string? scheme, out string location))
         {
             return new SqliteQueueStore(store);
         }
-        string scheme = store[..colon];
-        string location = store[(colon + 1)..];
         if (scheme.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
         {
             return new SqliteQueueStore(location);
         }
-        if (s_providers.TryGetValue(scheme, out var create))
-        {
-            return create(location);
-        }
         if (scheme.Equals("postgres", StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase))
         {
-            // Found by name so the core library needs no Npgsql reference; the app must reference ModernMail.PostgreSql.
-            var type = Type.GetType("ModernMail.PostgreSql.PostgreSqlQueueStore, ModernMail.PostgreSql", throwOnError: false)
-                ?? throw new ArgumentException("The 'postgres:' queue store needs the ModernMail.PostgreSql package.", nameof(store));
-            return (IQueueStore)(Activator.CreateInstance(type, location)
-                ?? throw new ArgumentException("Could not create the PostgreSQL queue store.", nameof(store)));
+            throw new ArgumentException(
+                "The 'postgres:' queue store is in ModernMail.PostgreSql: set QueueOptions.StoreFactory = () => new PostgreSqlQueueStore(connectionString).",
+                nameof(store));
         }
         throw new ArgumentException($"Unknown queue store scheme '{scheme}'; use 'sqlite:PATH' or 'postgres:CONNECTION-STRING'.", nameof(store));
+    }
+
+    /// <summary>Splits "scheme:location"; false for a plain path ("C:\..." and "/path": a scheme is at least two characters).</summary>
+    internal static bool TrySplitScheme(string store, [NotNullWhen(true)] out string? scheme, out string location)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        int colon = store.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 2)
+        {
+            scheme = null;
+            location = store;
+            return false;
+        }
+        scheme = store[..colon];
+        location = store[(colon + 1)..];
+        return true;
     }
 }

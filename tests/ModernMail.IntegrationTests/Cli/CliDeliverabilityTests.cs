@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ModernMail.Deliverability;
+using ModernMail.Dns;
 using ModernMail.IntegrationTests.World;
 using Xunit;
 

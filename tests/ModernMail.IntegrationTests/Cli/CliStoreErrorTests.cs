@@ -76,5 +76,17 @@ public sealed class CliStoreErrorTests : IDisposable
         Assert.DoesNotContain("Parameter", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task PostgresStore_IsResolvedByTheCli_AnUnreachableServerExitsThree()
+    {
+        // The CLI builds PostgreSqlQueueStore itself (the core library no longer finds it by reflection).
+        CliResult result = await CliProcess.RunAsync("queue", "list", "--store", "postgres:Host=127.0.0.1;Port=9;Timeout=2;Username=mm;Database=mm");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("127.0.0.1:9", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("ModernMail.PostgreSql", result.Stderr, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

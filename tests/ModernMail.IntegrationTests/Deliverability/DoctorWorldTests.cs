@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ModernMail.Deliverability;
+using ModernMail.Dns;
 using ModernMail.IntegrationTests.World;
 using Xunit;
 

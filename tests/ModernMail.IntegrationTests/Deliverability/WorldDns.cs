@@ -1,4 +1,5 @@
 using ModernMail.Deliverability;
+using ModernMail.Dns;
 using ModernMail.IntegrationTests.World;
 
 namespace ModernMail.IntegrationTests.Deliverability;
@@ -17,7 +18,7 @@ internal static class WorldDns
     {
         TestWorld.EnsureUp();
         var probe = await new DnsClientLookup([Server], TimeSpan.FromSeconds(2)).QueryTxtAsync("dr-good.test", cancellationToken);
-        if (probe.Outcome != DnsOutcome.Success)
+        if (probe.Outcome != DnsOutcome.Found)
         {
             throw new InvalidOperationException(
                 $"The test world's DNS ({Server}) does not serve dr-good.test ({probe.Describe()}): run scripts/testworld/up.sh from this checkout " +

@@ -66,10 +66,16 @@ public sealed class PostgreSqlQueueTests
     }
 
     [Fact]
-    public async Task Factory_PostgresScheme_CreatesPostgreSqlStore()
+    public async Task StoreFactory_MakesTheQueueOwnAPostgreSqlStore_AndTheStringFactoryPointsThere()
     {
-        await using var store = QueueStoreFactory.Create("postgres:" + PostgreSqlTestDatabase.BaseConnectionString);
-        Assert.IsType<PostgreSqlQueueStore>(store);
+        await using (var queue = new MailQueue(new QueueOptions { StoreFactory = () => new PostgreSqlQueueStore(PostgreSqlTestDatabase.BaseConnectionString) }))
+        {
+            Assert.IsType<PostgreSqlQueueStore>(queue.Store);
+        }
+
+        // No registry, no reflection: the core library names the package instead of finding it.
+        var ex = Assert.Throws<ArgumentException>(() => QueueStoreFactory.Create("postgres:" + PostgreSqlTestDatabase.BaseConnectionString));
+        Assert.Contains("ModernMail.PostgreSql", ex.Message);
     }
 
     [Fact]

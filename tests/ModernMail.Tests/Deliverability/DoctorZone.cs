@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using ModernMail.Deliverability;
+using ModernMail.Dns;
 
 namespace ModernMail.Tests.Deliverability;
 

@@ -2,6 +2,8 @@ using System.Net;
 using CsCheck;
 using ModernMail.Deliverability;
 using ModernMail.Deliverability.Internal;
+using ModernMail.Dkim;
+using ModernMail.Dns;
 using Xunit;
 
 namespace ModernMail.Tests.Deliverability;
@@ -33,7 +35,7 @@ public sealed class ParserFuzzTests
     {
         s_recordish.Sample(text =>
         {
-            DkimKeyRecord.TryParse(text, out _, out _);
+            DkimPublicKeyRecord.TryParse(text, out _, out _);
             DmarcRecord.TryParse(text, out _, out _);
             DmarcRecord.TryParse("v=DMARC1; " + text, out _, out _);
         }, iter: 20_000);

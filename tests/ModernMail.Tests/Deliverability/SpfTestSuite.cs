@@ -1,5 +1,6 @@
 using System.Net;
 using ModernMail.Deliverability;
+using ModernMail.Dns;
 using YamlDotNet.RepresentationModel;
 
 namespace ModernMail.Tests.Deliverability;

@@ -326,5 +326,18 @@ public sealed class SqliteQueueStoreTests : IDisposable
         var bare = Assert.IsType<SqliteQueueStore>(QueueStoreFactory.Create(_directory));
         Assert.Equal(Path.Combine(_directory, "queue.db"), bare.Path);
         Assert.Throws<ArgumentException>(() => QueueStoreFactory.Create("mongo:whatever"));
+        Assert.Contains("QueueOptions.StoreFactory", Assert.Throws<ArgumentException>(() => QueueStoreFactory.Create("postgres:Host=db")).Message);
+    }
+
+    [Fact]
+    public async Task StoreFactory_IsUsedInsteadOfTheStoreString()
+    {
+        var store = new SqliteQueueStore(Path.Combine(_directory, "own.db"));
+        await using var queue = new MailQueue(new QueueOptions { Store = "bogus:never-parsed", StoreFactory = () => store });
+
+        Assert.Same(store, queue.Store);
+        Assert.Empty(await queue.ListAsync(cancellationToken: TestContext.Current.CancellationToken));
+        Assert.True(File.Exists(Path.Combine(_directory, "own.db")));
+        Assert.Throws<ArgumentException>(() => new MailQueue(new QueueOptions { StoreFactory = () => null! }));
     }
 }

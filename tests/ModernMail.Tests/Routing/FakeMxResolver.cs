@@ -1,48 +1,54 @@
 using System.Net;
-using ModernMail.Routing.Internal;
+using ModernMail.Dns;
 
 namespace ModernMail.Tests.Routing;
 
-/// <summary>Answers MX and address questions from tables, and counts the questions.</summary>
-internal sealed class FakeMxResolver : IMxResolver
+/// <summary>Answers MX and address questions from an <see cref="InMemoryDnsLookup"/>, and counts the questions.</summary>
+internal sealed class FakeMxResolver : IDnsLookup
 {
-    public Dictionary<string, MxLookupResult> Mx { get; } = new(StringComparer.OrdinalIgnoreCase);
-
-    public Dictionary<string, AddressLookupResult> Addresses { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public InMemoryDnsLookup Zone { get; } = new();
 
     public List<string> Questions { get; } = [];
 
     public FakeMxResolver WithMx(string domain, params (string Host, int Preference)[] records)
     {
-        Mx[domain] = new MxLookupResult(DnsLookupStatus.Found, records.Select(r => new MxRecord(r.Host, r.Preference)).ToList());
+        foreach (var (host, preference) in records)
+        {
+            Zone.AddMx(domain, preference, host);
+        }
         return this;
     }
 
     public FakeMxResolver WithHost(string host, params string[] addresses)
     {
-        Addresses[host] = new AddressLookupResult(DnsLookupStatus.Found, addresses.Select(IPAddress.Parse).ToList());
+        foreach (string address in addresses)
+        {
+            Zone.AddAddress(host, IPAddress.Parse(address));
+        }
         return this;
     }
 
-    public Task<MxLookupResult> LookupMxAsync(string domain, CancellationToken cancellationToken)
-    {
-        lock (Questions)
-        {
-            Questions.Add("MX " + domain);
-        }
-        return Task.FromResult(Mx.TryGetValue(domain, out var result)
-            ? result
-            : new MxLookupResult(DnsLookupStatus.NoSuchDomain, [], $"{domain}: NXDOMAIN"));
-    }
+    public Task<DnsQueryResult<string>> QueryTxtAsync(string name, CancellationToken cancellationToken = default) =>
+        Ask("TXT", name, () => Zone.QueryTxtAsync(name, cancellationToken));
 
-    public Task<AddressLookupResult> LookupAddressesAsync(string host, CancellationToken cancellationToken)
+    public Task<DnsQueryResult<IPAddress>> QueryAAsync(string name, CancellationToken cancellationToken = default) =>
+        Ask("A", name, () => Zone.QueryAAsync(name, cancellationToken));
+
+    public Task<DnsQueryResult<IPAddress>> QueryAaaaAsync(string name, CancellationToken cancellationToken = default) =>
+        Ask("AAAA", name, () => Zone.QueryAaaaAsync(name, cancellationToken));
+
+    public Task<DnsQueryResult<MxRecord>> QueryMxAsync(string name, CancellationToken cancellationToken = default) =>
+        Ask("MX", name, () => Zone.QueryMxAsync(name, cancellationToken));
+
+    public Task<DnsQueryResult<string>> QueryPtrAsync(IPAddress address, CancellationToken cancellationToken = default) =>
+        Ask("PTR", address.ToString(), () => Zone.QueryPtrAsync(address, cancellationToken));
+
+    private Task<T> Ask<T>(string type, string name, Func<Task<T>> query)
     {
         lock (Questions)
         {
-            Questions.Add("A " + host);
+            Questions.Add(type + " " + name);
         }
-        return Task.FromResult(Addresses.TryGetValue(host, out var result)
-            ? result
-            : new AddressLookupResult(DnsLookupStatus.NoSuchDomain, [], $"{host}: NXDOMAIN"));
+        return query();
     }
 }

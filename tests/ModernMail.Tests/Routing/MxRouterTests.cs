@@ -1,4 +1,5 @@
 using System.Net;
+using ModernMail.Dns;
 using ModernMail.Routing.Internal;
 using Xunit;
 
@@ -24,15 +25,15 @@ public class MxRouterTests
     [Fact]
     public void Order_EqualPreferences_AreShuffledButStayInTheirBand()
     {
-        MxRecord[] records = [new("c", 10), new("a", 10), new("b", 10), new("z", 5), new("y", 20)];
+        MxRecord[] records = [new(10, "c"), new(10, "a"), new(10, "b"), new(5, "z"), new(20, "y")];
         var seen = new HashSet<string>();
         for (int seed = 0; seed < 200; seed++)
         {
             var ordered = MxRouter.Order(records, new Random(seed));
-            Assert.Equal("z", ordered[0].Host);
-            Assert.Equal("y", ordered[4].Host);
-            Assert.Equal(["a", "b", "c"], ordered.Skip(1).Take(3).Select(r => r.Host).Order());
-            seen.Add(string.Concat(ordered.Skip(1).Take(3).Select(r => r.Host)));
+            Assert.Equal("z", ordered[0].Exchange);
+            Assert.Equal("y", ordered[4].Exchange);
+            Assert.Equal(["a", "b", "c"], ordered.Skip(1).Take(3).Select(r => r.Exchange).Order());
+            seen.Add(string.Concat(ordered.Skip(1).Take(3).Select(r => r.Exchange)));
         }
         // All 3! orders of the 10-preference band appear.
         Assert.Equal(6, seen.Count);
@@ -41,7 +42,7 @@ public class MxRouterTests
     [Fact]
     public void Order_SameSeed_IsDeterministic()
     {
-        MxRecord[] records = [new("a", 10), new("b", 10), new("c", 10), new("d", 10)];
+        MxRecord[] records = [new(10, "a"), new(10, "b"), new(10, "c"), new(10, "d")];
         Assert.Equal(MxRouter.Order(records, new Random(42)), MxRouter.Order(records, new Random(42)));
     }
 
@@ -49,7 +50,7 @@ public class MxRouterTests
     public async Task RouteAsync_NoMx_UsesDomainAsImplicitMx()
     {
         var resolver = new FakeMxResolver();
-        resolver.Mx["implicit.example"] = new MxLookupResult(DnsLookupStatus.NoRecords, []);
+        resolver.Zone.AddAddress("implicit.example", IPAddress.Parse("192.0.2.1"));
 
         var route = await Router(resolver).RouteAsync("implicit.example", TestContext.Current.CancellationToken);
 
@@ -59,21 +60,69 @@ public class MxRouterTests
     }
 
     [Theory]
-    [InlineData(2, 1)] // NullMx -> Permanent
-    [InlineData(3, 1)] // NoSuchDomain -> Permanent
-    [InlineData(4, 2)] // Failed -> Transient
-    public async Task RouteAsync_Failures_AreClassified(int dnsStatus, int expectedStatus)
+    [InlineData("null-mx", false, "null MX")]
+    [InlineData("nxdomain", false, "NXDOMAIN")]
+    [InlineData("servfail", true, "SERVFAIL")]
+    [InlineData("timeout", true, "DNS timeout")]
+    public async Task RouteAsync_Failures_AreClassified(string answer, bool transient, string error)
     {
-        var dns = (DnsLookupStatus)dnsStatus;
-        var expected = (RouteStatus)expectedStatus;
         var resolver = new FakeMxResolver();
-        resolver.Mx["x.example"] = new MxLookupResult(dns, [], "because");
+        switch (answer)
+        {
+            case "null-mx":
+                resolver.Zone.AddMx("x.example", 0, ".");
+                break;
+            case "servfail":
+                resolver.Zone.AddServerFailure("x.example");
+                break;
+            case "timeout":
+                resolver.Zone.AddTimeout("x.example");
+                break;
+        }
 
         var route = await Router(resolver).RouteAsync("x.example", TestContext.Current.CancellationToken);
 
-        Assert.Equal(expected, route.Status);
+        Assert.Equal(transient ? RouteStatus.Transient : RouteStatus.Permanent, route.Status);
         Assert.Empty(route.Hosts);
-        Assert.Equal("because", route.Error);
+        Assert.Contains(error, route.Error);
+    }
+
+    [Fact]
+    public async Task RouteAsync_NullMxBesideRealMx_UsesTheRealOne()
+    {
+        var resolver = new FakeMxResolver().WithMx("x.example", (".", 0), ("mx.x.example", 10));
+
+        var route = await Router(resolver).RouteAsync("x.example", TestContext.Current.CancellationToken);
+
+        Assert.Equal(RouteStatus.Ok, route.Status);
+        Assert.Equal("mx.x.example", Assert.Single(route.Hosts).Name);
+    }
+
+    [Fact]
+    public async Task LookupAddresses_JoinsIpv4ThenIpv6_AndTellsMissingFromFailed()
+    {
+        var resolver = new FakeMxResolver().WithHost("both.example", "2001:db8::1", "192.0.2.1");
+        resolver.Zone.AddMx("mx-only.example", 10, "elsewhere.example");
+        resolver.Zone.AddServerFailure("broken.example");
+        var router = Router(resolver);
+        var ct = TestContext.Current.CancellationToken;
+
+        var both = await router.LookupAddressesAsync("both.example", ct);
+        var literal = await router.LookupAddressesAsync("192.0.2.9", ct);
+        var none = await router.LookupAddressesAsync("mx-only.example", ct);
+        var missing = await router.LookupAddressesAsync("nosuch.example", ct);
+        var broken = await router.LookupAddressesAsync("broken.example", ct);
+
+        Assert.Equal(DnsOutcome.Found, both.Outcome);
+        Assert.Equal(["192.0.2.1", "2001:db8::1"], both.Addresses.Select(a => a.ToString()));
+        Assert.Equal(DnsOutcome.Found, literal.Outcome);
+        Assert.Equal("192.0.2.9", Assert.Single(literal.Addresses).ToString());
+        Assert.Equal(DnsOutcome.NoRecords, none.Outcome);
+        Assert.Equal(DnsOutcome.NoSuchDomain, missing.Outcome);
+        Assert.Contains("NXDOMAIN", missing.Error);
+        Assert.Equal(DnsOutcome.ServerFailure, broken.Outcome);
+        Assert.Contains("SERVFAIL", broken.Error);
+        Assert.DoesNotContain("A 192.0.2.9", resolver.Questions);
     }
 
     [Fact]
@@ -120,6 +169,6 @@ public class MxRouterTests
     [InlineData("[::1]:5300", "::1", 5300)]
     public void ParseServer_Forms(string text, string address, int port)
     {
-        Assert.Equal(new IPEndPoint(IPAddress.Parse(address), port), DnsMxResolver.ParseServer(text));
+        Assert.Equal(new IPEndPoint(IPAddress.Parse(address), port), DnsClientLookup.ParseServer(text));
     }
 }

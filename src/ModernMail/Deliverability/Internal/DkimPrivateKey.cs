@@ -36,7 +36,7 @@ internal static class DkimPrivateKey
         {
             using var rsa = RSA.Create();
             rsa.ImportSubjectPublicKeyInfo(material, out _);
-            material = DkimKeyRecord.TrimLeadingZeros(rsa.ExportParameters(includePrivateParameters: false).Modulus ?? []);
+            material = DkimPublicKeyRecord.TrimLeadingZeros(rsa.ExportParameters(includePrivateParameters: false).Modulus ?? []);
         }
 
         return true;

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using ModernMail.Dkim.Internal;
 
 namespace ModernMail.Deliverability.Internal;
 
@@ -23,18 +24,19 @@ internal sealed class DmarcRecord
     public static bool TryParse(string text, [NotNullWhen(true)] out DmarcRecord? record, [NotNullWhen(false)] out string? error)
     {
         record = null;
-        if (!TagList.TryParse(text, out var tags, out error))
+        // RFC 7489 §6.4: DMARC records use DKIM's tag-value syntax, so they share its parser.
+        if (!DkimTagList.TryParse(text, out var tags, out var layout, out error))
         {
             return false;
         }
 
-        if (tags.Count == 0 || tags[0].Key != "v" || tags[0].Value != "DMARC1")
+        if (layout.FirstTag != "v" || tags["v"] != "DMARC1")
         {
             error = "the record must start with v=DMARC1";
             return false;
         }
 
-        var policy = TagList.Get(tags, "p");
+        var policy = tags.GetValueOrDefault("p");
         if (policy is null)
         {
             error = "the p= tag (the policy) is missing";
@@ -47,7 +49,7 @@ internal sealed class DmarcRecord
             return false;
         }
 
-        var subdomain = TagList.Get(tags, "sp");
+        var subdomain = tags.GetValueOrDefault("sp");
         if (subdomain is not null and not ("none" or "quarantine" or "reject"))
         {
             error = $"sp={subdomain} is not a known policy (none, quarantine, reject)";
@@ -61,7 +63,7 @@ internal sealed class DmarcRecord
         }
 
         var percent = 100;
-        var pct = TagList.Get(tags, "pct");
+        var pct = tags.GetValueOrDefault("pct");
         if (pct is not null && (!int.TryParse(pct, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out percent) || percent > 100))
         {
             error = $"pct={pct} is not a number from 0 to 100";
@@ -75,14 +77,14 @@ internal sealed class DmarcRecord
             StrictDkim = strictDkim,
             StrictSpf = strictSpf,
             Percent = percent,
-            AggregateReports = TagList.Get(tags, "rua"),
+            AggregateReports = tags.GetValueOrDefault("rua"),
         };
         return true;
     }
 
-    private static bool TryAlignment(List<KeyValuePair<string, string>> tags, string name, out bool strict, [NotNullWhen(false)] out string? error)
+    private static bool TryAlignment(Dictionary<string, string> tags, string name, out bool strict, [NotNullWhen(false)] out string? error)
     {
-        var value = TagList.Get(tags, name);
+        var value = tags.GetValueOrDefault(name);
         strict = value == "s";
         error = value is null or "r" or "s" ? null : $"{name}={value} is not r or s";
         return error is null;

@@ -5,29 +5,50 @@ using System.Text;
 
 namespace ModernMail.Dkim.Internal;
 
-/// <summary>The tag=value list used by DKIM-Signature fields and key records (RFC 6376 §3.2).</summary>
+/// <summary>
+/// The one tag=value list parser (RFC 6376 §3.2), for DKIM-Signature fields, DKIM key records and DMARC records
+/// (RFC 7489 §6.4 reuses the syntax).
+/// </summary>
+/// <remarks>
+/// Decisions where the RFC leaves room or real records stray:
+/// <list type="bullet">
+/// <item>Tag names are case-sensitive (§3.2 "Tags MUST be interpreted in a case-sensitive manner"); a duplicate
+/// name makes the whole list invalid (§3.2).</item>
+/// <item>One trailing ";" is part of the grammar (<c>tag-list = tag-spec *( ";" tag-spec ) [ ";" ]</c>). Empty
+/// tag-specs elsewhere (<c>v=DKIM1;;</c>, a leading ";") are outside it, since a tag-spec needs a tag-name; we skip
+/// them like Mail::DKIM does, because refusing a key over a stray ";" helps nobody, and report them in
+/// <see cref="TagListLayout.HasEmptyTagSpecs"/> so the doctor can warn (dkimpy rejects such records).</item>
+/// <item>Unknown tags are kept here and ignored by the callers (§3.2, §3.6.1).</item>
+/// </list>
+/// </remarks>
 internal static class DkimTagList
 {
+    /// <summary>What the parse saw besides the tags: the first tag's name (v= must come first) and stray empty tag-specs.</summary>
+    internal readonly record struct TagListLayout(string? FirstTag, bool HasEmptyTagSpecs);
+
+    public static bool TryParse(string text, [NotNullWhen(true)] out Dictionary<string, string>? tags, [NotNullWhen(false)] out string? error) =>
+        TryParse(text, out tags, out _, out error);
+
     // tag-list  =  tag-spec *( ";" tag-spec ) [ ";" ]
     // tag-spec  =  [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]
     // tag-name  =  ALPHA *ALNUMPUNC
-    public static bool TryParse(string text, [NotNullWhen(true)] out Dictionary<string, string>? tags, [NotNullWhen(false)] out string? error)
+    public static bool TryParse(
+        string text, [NotNullWhen(true)] out Dictionary<string, string>? tags, out TagListLayout layout, [NotNullWhen(false)] out string? error)
     {
+        ArgumentNullException.ThrowIfNull(text);
         tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        layout = default;
+        string? first = null;
+        bool empty = false;
         string[] specs = text.Split(';');
         for (int i = 0; i < specs.Length; i++)
         {
             string spec = specs[i];
             if (IsBlank(spec))
             {
-                if (i == specs.Length - 1)
-                {
-                    break;
-                }
-
-                tags = null;
-                error = "empty tag in tag list";
-                return false;
+                // The last one is the grammar's optional trailing ";" (or an empty list); any other is a stray empty tag-spec.
+                empty |= i < specs.Length - 1;
+                continue;
             }
 
             int eq = spec.IndexOf('=', StringComparison.Ordinal);
@@ -53,8 +74,11 @@ internal static class DkimTagList
                 error = $"duplicate tag \"{name}\"";
                 return false;
             }
+
+            first ??= name;
         }
 
+        layout = new TagListLayout(first, empty);
         error = null;
         return true;
     }

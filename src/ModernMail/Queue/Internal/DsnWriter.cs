@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Text;
+using ModernMail.Mime.Internal;
 using ModernMail.Smtp;
 
 namespace ModernMail.Queue.Internal;
@@ -136,8 +136,8 @@ internal static class DsnWriter
         return "5.0.0";
     }
 
-    internal static string FormatDate(DateTimeOffset time)
-        => time.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss", CultureInfo.InvariantCulture) + " +0000";
+    // The one RFC 5322 date formatter; DSN dates are given in UTC (+0000).
+    internal static string FormatDate(DateTimeOffset time) => DateFormatter.Format(time.ToUniversalTime());
 
     private static string Ascii(string value)
     {

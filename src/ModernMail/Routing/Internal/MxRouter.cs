@@ -1,24 +1,25 @@
 using System.Globalization;
 using System.Net;
+using ModernMail.Dns;
 
 namespace ModernMail.Routing.Internal;
 
 /// <summary>Turns a recipient domain into the ordered list of mail exchangers to try (RFC 5321 §5.1), honouring static routes.</summary>
 internal sealed class MxRouter
 {
-    private readonly IMxResolver _resolver;
+    private readonly IDnsLookup _dns;
     private readonly IReadOnlyDictionary<string, RouteHost> _routes;
     private readonly int _port;
     private readonly Random _random;
 
-    public MxRouter(IMxResolver resolver, IEnumerable<KeyValuePair<string, string>> routes, int port, Random random)
+    public MxRouter(IDnsLookup dns, IEnumerable<KeyValuePair<string, string>> routes, int port, Random random)
     {
-        ArgumentNullException.ThrowIfNull(resolver);
+        ArgumentNullException.ThrowIfNull(dns);
         ArgumentNullException.ThrowIfNull(routes);
         ArgumentNullException.ThrowIfNull(random);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
-        _resolver = resolver;
+        _dns = dns;
         _port = port;
         _random = random;
         var table = new Dictionary<string, RouteHost>(StringComparer.OrdinalIgnoreCase);
@@ -30,7 +31,7 @@ internal sealed class MxRouter
         _routes = table;
     }
 
-    public IMxResolver Resolver => _resolver;
+    public IDnsLookup Dns => _dns;
 
     /// <summary>Parses "host", "host:port", "[v6]" or "[v6]:port".</summary>
     public static RouteHost ParseRoute(string target, int defaultPort)
@@ -80,27 +81,68 @@ internal sealed class MxRouter
         {
             return new DomainRoute(RouteStatus.Ok, [route]);
         }
-        var mx = await _resolver.LookupMxAsync(domain, cancellationToken).ConfigureAwait(false);
-        switch (mx.Status)
+        var mx = await _dns.QueryMxAsync(domain, cancellationToken).ConfigureAwait(false);
+        switch (mx.Outcome)
         {
-            case DnsLookupStatus.Found:
-                var ordered = Order(mx.Records, _random);
+            case DnsOutcome.Found:
+                var ordered = Order(mx.Records.Where(static r => !r.IsNullMx).ToList(), _random);
+                if (ordered.Count == 0)
+                {
+                    return new DomainRoute(RouteStatus.Permanent, [], Error: $"{domain} does not accept mail (null MX, RFC 7505)");
+                }
                 var hosts = new RouteHost[ordered.Count];
                 for (int i = 0; i < ordered.Count; i++)
                 {
-                    hosts[i] = new RouteHost(ordered[i].Host, _port, IPAddress.TryParse(ordered[i].Host, out var ip) ? ip : null);
+                    hosts[i] = new RouteHost(ordered[i].Exchange, _port, IPAddress.TryParse(ordered[i].Exchange, out var ip) ? ip : null);
                 }
                 return new DomainRoute(RouteStatus.Ok, hosts);
-            case DnsLookupStatus.NoRecords:
+            case DnsOutcome.NoRecords:
                 // RFC 5321 §5.1: no MX means the domain itself is the implicit MX with preference 0.
                 return new DomainRoute(RouteStatus.Ok, [new RouteHost(domain, _port)], Implicit: true);
-            case DnsLookupStatus.NullMx:
-                return new DomainRoute(RouteStatus.Permanent, [], Error: mx.Error ?? $"{domain} does not accept mail (null MX)");
-            case DnsLookupStatus.NoSuchDomain:
-                return new DomainRoute(RouteStatus.Permanent, [], Error: mx.Error ?? $"{domain}: no such domain");
+            case DnsOutcome.NoSuchDomain:
+                return new DomainRoute(RouteStatus.Permanent, [], Error: $"{domain}: no such domain (NXDOMAIN)");
             default:
-                return new DomainRoute(RouteStatus.Transient, [], Error: mx.Error ?? $"MX lookup for {domain} failed");
+                return new DomainRoute(RouteStatus.Transient, [], Error: $"MX lookup for {domain} failed: {mx.Describe()}");
         }
+    }
+
+    /// <summary>Looks up the A and AAAA records of a mail exchanger (IPv4 first); an IP literal is its own address.</summary>
+    public async Task<AddressLookupResult> LookupAddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            return new AddressLookupResult(DnsOutcome.Found, [literal]);
+        }
+        var addresses = new List<IPAddress>();
+        string? error = null;
+        var a = await _dns.QueryAAsync(host, cancellationToken).ConfigureAwait(false);
+        if (a.Outcome == DnsOutcome.NoSuchDomain)
+        {
+            // The name does not exist, so it has no AAAA either.
+            return new AddressLookupResult(DnsOutcome.NoSuchDomain, [], $"{host}: no such domain (NXDOMAIN)");
+        }
+        addresses.AddRange(a.Records);
+        if (a.IsTransient)
+        {
+            error = $"A lookup for {host} failed: {a.Describe()}";
+        }
+        var aaaa = await _dns.QueryAaaaAsync(host, cancellationToken).ConfigureAwait(false);
+        addresses.AddRange(aaaa.Records);
+        if (aaaa.IsTransient)
+        {
+            error ??= $"AAAA lookup for {host} failed: {aaaa.Describe()}";
+        }
+        if (addresses.Count > 0)
+        {
+            return new AddressLookupResult(DnsOutcome.Found, addresses);
+        }
+        if (aaaa.Outcome == DnsOutcome.NoSuchDomain)
+        {
+            return new AddressLookupResult(DnsOutcome.NoSuchDomain, [], $"{host}: no such domain (NXDOMAIN)");
+        }
+        return error is not null
+            ? new AddressLookupResult(DnsOutcome.ServerFailure, [], error)
+            : new AddressLookupResult(DnsOutcome.NoRecords, [], $"{host} has no A or AAAA records");
     }
 
     /// <summary>Sorts by preference (lowest first) and shuffles records of equal preference (RFC 5321 §5.1).</summary>

@@ -1,12 +1,15 @@
 using System.Net;
 
-namespace ModernMail.Deliverability;
+namespace ModernMail.Dns;
 
-/// <summary>The few DNS queries the deliverability checks need, with NXDOMAIN, NODATA, timeout and SERVFAIL kept apart.</summary>
-/// <remarks>Implementations follow CNAMEs and return names without the trailing dot.</remarks>
+/// <summary>
+/// The DNS questions ModernMail asks (MX routing, DKIM key lookup, SPF and the deliverability doctor), with
+/// NXDOMAIN, NODATA, timeout and SERVFAIL kept apart.
+/// </summary>
+/// <remarks>Implementations follow CNAMEs, return names without the trailing dot, and report failures as outcomes, never as exceptions.</remarks>
 public interface IDnsLookup
 {
-    /// <summary>Looks up the TXT records of <paramref name="name"/>; each record's character-strings are joined with nothing between them (RFC 7208 §3.3).</summary>
+    /// <summary>Looks up the TXT records of <paramref name="name"/>; each record's character-strings are joined with nothing between them (RFC 7208 §3.3, RFC 6376 §3.6.2.2).</summary>
     Task<DnsQueryResult<string>> QueryTxtAsync(string name, CancellationToken cancellationToken = default);
 
     /// <summary>Looks up the IPv4 addresses (A) of <paramref name="name"/>.</summary>

@@ -3,23 +3,36 @@ using System.Net;
 using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
-using ModernMail.Deliverability.Internal;
-
+using ModernMail.Dns.Internal;
 using ModernMail.Internal;
 
-namespace ModernMail.Deliverability;
+namespace ModernMail.Dns;
 
-/// <summary>An <see cref="IDnsLookup"/> that asks real DNS servers through DnsClient, without a cache.</summary>
+/// <summary>
+/// The one <see cref="IDnsLookup"/> that asks real DNS servers, through DnsClient: MX routing, DKIM key lookup, SPF and
+/// the doctor all go through it, so caching, timeouts, retries and the configured servers are decided here.
+/// </summary>
+/// <remarks>
+/// Answers are cached for their TTL (failures are not cached); a query that times out is repeated <c>retries</c> times
+/// per server; a server that answers SERVFAIL or REFUSED is skipped for the next configured one; a truncated UDP
+/// answer is asked again over TCP.
+/// </remarks>
 public sealed class DnsClientLookup : IDnsLookup
 {
+    /// <summary>How long one query waits for an answer unless told otherwise.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many times a timed-out query is repeated unless told otherwise.</summary>
+    public const int DefaultRetries = 2;
+
     private readonly LookupClient _client;
 
     /// <summary>Creates a lookup that asks the given servers, or the system's servers when none are given.</summary>
     /// <param name="servers">Servers as "address" or "address:port" ("[::1]:53" for IPv6 with a port); empty for the system's resolvers.</param>
-    /// <param name="timeout">How long to wait for one answer; the default is 5 seconds.</param>
-    /// <param name="retries">How many times to repeat a query that timed out; the default is 1.</param>
+    /// <param name="timeout">How long to wait for one answer; the default is <see cref="DefaultTimeout"/>.</param>
+    /// <param name="retries">How many times to repeat a query that timed out; the default is <see cref="DefaultRetries"/>.</param>
     /// <exception cref="FormatException">A server is not "address[:port]".</exception>
-    public DnsClientLookup(IEnumerable<string>? servers = null, TimeSpan? timeout = null, int retries = 1)
+    public DnsClientLookup(IEnumerable<string>? servers = null, TimeSpan? timeout = null, int retries = DefaultRetries)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(retries);
         var endPoints = new List<NameServer>();
@@ -29,13 +42,27 @@ public sealed class DnsClientLookup : IDnsLookup
         }
 
         var options = endPoints.Count > 0 ? new LookupClientOptions([.. endPoints]) : new LookupClientOptions();
-        options.UseCache = false;
-        options.Timeout = timeout ?? TimeSpan.FromSeconds(5);
+        options.UseCache = true;
+        options.Timeout = timeout ?? DefaultTimeout;
         options.Retries = retries;
         options.ThrowDnsErrors = false;
         options.UseTcpFallback = true;
-        options.ContinueOnDnsError = false;
+        options.ContinueOnDnsError = true;
+        options.ContinueOnEmptyResponse = false;
         _client = new LookupClient(options);
+    }
+
+    /// <summary>Creates a lookup for configured servers, reporting a bad one as an <see cref="ArgumentException"/> (the broker's contract).</summary>
+    internal static DnsClientLookup FromConfiguration(IEnumerable<string> servers, string paramName)
+    {
+        try
+        {
+            return new DnsClientLookup(servers);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException(ex.Message, paramName, ex);
+        }
     }
 
     /// <summary>Parses "address" or "address:port" ("[v6]:port" for IPv6 with a port); the port defaults to 53.</summary>
@@ -95,13 +122,13 @@ public sealed class DnsClientLookup : IDnsLookup
         catch (ArgumentException)
         {
             // DnsClient rejects names it cannot encode (a label over 63 octets); such a name cannot exist.
-            return DnsQueryResult<T>.FromOutcome(DnsOutcome.NxDomain);
+            return DnsQueryResult<T>.FromOutcome(DnsOutcome.NoSuchDomain);
         }
 
         return response.Header.ResponseCode switch
         {
             DnsHeaderResponseCode.NoError => DnsQueryResult<T>.FromRecords(select(response.Answers).ToArray()),
-            DnsHeaderResponseCode.NotExistentDomain => DnsQueryResult<T>.FromOutcome(DnsOutcome.NxDomain),
+            DnsHeaderResponseCode.NotExistentDomain => DnsQueryResult<T>.FromOutcome(DnsOutcome.NoSuchDomain),
             _ => DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure),
         };
     }

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using ModernMail.Deliverability.Internal;
+using ModernMail.Dns.Internal;
 
-namespace ModernMail.Deliverability;
+namespace ModernMail.Dns;
 
 /// <summary>An <see cref="IDnsLookup"/> over records held in memory, for tests and dry runs.</summary>
 /// <remarks>
@@ -80,7 +80,7 @@ public sealed class InMemoryDnsLookup : IDnsLookup
         {
             if (!_nodes.TryGetValue(current, out var node))
             {
-                return DnsQueryResult<T>.FromOutcome(ExistsBelow(current) ? DnsOutcome.NoData : DnsOutcome.NxDomain);
+                return DnsQueryResult<T>.FromOutcome(ExistsBelow(current) ? DnsOutcome.NoRecords : DnsOutcome.NoSuchDomain);
             }
 
             if (node.Fails)
@@ -100,7 +100,7 @@ public sealed class InMemoryDnsLookup : IDnsLookup
                 continue;
             }
 
-            return DnsQueryResult<T>.FromOutcome(node.TimesOut ? DnsOutcome.Timeout : DnsOutcome.NoData);
+            return DnsQueryResult<T>.FromOutcome(node.TimesOut ? DnsOutcome.Timeout : DnsOutcome.NoRecords);
         }
 
         return DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure);

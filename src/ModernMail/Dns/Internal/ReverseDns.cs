@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace ModernMail.Deliverability.Internal;
+namespace ModernMail.Dns.Internal;
 
 /// <summary>Reverse-DNS names (in-addr.arpa, ip6.arpa) and the dotted forms SPF macros use.</summary>
 internal static class ReverseDns
