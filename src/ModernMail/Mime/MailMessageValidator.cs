@@ -101,7 +101,7 @@ public static class MailMessageValidator
                 LinkedResource resource = view.LinkedResources[j];
                 CheckParameters(resource.ContentType, $"AlternateViews[{i}].LinkedResources[{j}].ContentType");
                 CheckMediaType(resource, $"AlternateViews[{i}].LinkedResources[{j}]");
-                CheckContentId(resource.ContentId, $"AlternateViews[{i}].LinkedResources[{j}].ContentId");
+                CheckContentId(ReadContentId(resource, $"AlternateViews[{i}].LinkedResources[{j}].ContentType"), $"AlternateViews[{i}].LinkedResources[{j}].ContentId");
             }
         }
 
@@ -118,7 +118,7 @@ public static class MailMessageValidator
 
             if (attachment.ContentDisposition?.Inline == true)
             {
-                CheckContentId(attachment.ContentId, $"Attachments[{i}].ContentId");
+                CheckContentId(ReadContentId(attachment, $"Attachments[{i}].Name"), $"Attachments[{i}].ContentId");
             }
         }
     }
@@ -194,6 +194,20 @@ public static class MailMessageValidator
         if (MediaTypeRules.IsIdentityOnly(mediaType) && !part.ContentStream.CanSeek)
         {
             throw new MailMessageFormatException(field + ".ContentStream", $"{mediaType} content cannot be base64-encoded (RFC 2045 §6.4), so it is checked before it is written and must be a seekable stream.");
+        }
+    }
+
+    // Reading ContentId makes System.Net.Mail serialize the part's Content-Type and Content-Disposition, which throws
+    // ArgumentException for a name that looks like an encoded-word with a charset .NET does not know ("=?x?q?a?=").
+    private static string ReadContentId(AttachmentBase part, string field)
+    {
+        try
+        {
+            return part.ContentId;
+        }
+        catch (ArgumentException e)
+        {
+            throw new MailMessageFormatException(field, "System.Net.Mail cannot serialize this part's name (it looks like an encoded-word with an unknown charset).", e);
         }
     }
 

@@ -78,6 +78,23 @@ public class EncodedWordLookalikeTests
         Assert.Equal(msg.Subject, Parse(raw).Subject);
     }
 
+    [Theory]
+    [InlineData("*", "filename=\"*\"")]
+    [InlineData("'", "filename=\"'\"")]
+    [InlineData("100%", "filename=\"100%\"")]
+    [InlineData("*_", "filename=\"*_\"")]
+    public void FileName_Rfc2231Delimiters_QuotedNotBareTokens(string name, string expected)
+    {
+        // Legal tokens, but Python's email reports "name=*" as an invalid parameter and drops it.
+        using var msg = new MailMessage("a@example.com", "b@example.com", "s", "b");
+        msg.Attachments.Add(new Attachment(new MemoryStream([1]), name));
+
+        byte[] raw = Render(msg);
+
+        Assert.Contains(expected, Encoding.ASCII.GetString(raw), StringComparison.Ordinal);
+        Assert.Equal(name, Parse(raw).Attachments.OfType<MimePart>().Single().FileName);
+    }
+
     [Fact]
     public void PlainQuestionMarksAndEquals_StayReadable()
     {

@@ -1,11 +1,11 @@
 // MimeKit's nullable annotations make every parsed-tree lookup noisy; the assertions cover nulls.
 #nullable disable
 using System.Net.Mail;
-using ContentType = System.Net.Mime.ContentType;
 using MimeKit;
 using ModernMail.Mime;
 using Xunit;
 using static ModernMail.Tests.Mime.MimeTestSupport;
+using ContentType = System.Net.Mime.ContentType;
 
 namespace ModernMail.Tests.Mime;
 

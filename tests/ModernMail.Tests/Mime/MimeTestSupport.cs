@@ -127,36 +127,8 @@ internal static class MimeTestSupport
         }
     }
 
-    /// <summary>
-    /// The documented replacement for display names and subjects, written out independently of the library:
-    /// each run of TAB, CR, LF, VT, FF, NEL, U+2028, U+2029 becomes one space; other C0, DEL and C1 controls are dropped.
-    /// </summary>
-    public static string ForDisplay(string text)
-    {
-        var sb = new StringBuilder();
-        bool inRun = false;
-        foreach (char c in text)
-        {
-            bool lineBreak = c is '\t' or '\r' or '\n' or '\v' or '\f' or '\u0085' or '\u2028' or '\u2029';
-            bool control = c < ' ' || (c >= '\u007f' && c <= '\u009f');
-            if (lineBreak)
-            {
-                if (!inRun)
-                {
-                    sb.Append(' ');
-                }
-
-                inRun = true;
-            }
-            else if (!control)
-            {
-                sb.Append(c);
-                inRun = false;
-            }
-        }
-
-        return sb.ToString();
-    }
+    /// <summary>The documented replacement for display names and subjects (see <see cref="HostileText.ForDisplay"/>).</summary>
+    public static string ForDisplay(string text) => HostileText.ForDisplay(text);
 
     /// <summary>A small valid PNG (deterministic gradient), built by hand so tests need no image files.</summary>
     public static byte[] Png(int width = 16, int height = 16)

@@ -18,7 +18,10 @@ internal static class MimeParameters
     public static void Append(HeaderFolder folder, string name, string value)
     {
         folder.AppendGlued(";");
-        if (value.Length > 0 && value.Length <= MaxSegmentLength && IsToken(value))
+
+        // Star, apostrophe and percent are legal in a token but are RFC 2231's own delimiters, and parsers (Python's
+        // email) flag "name=*" as an invalid parameter: such values are quoted.
+        if (value.Length > 0 && value.Length <= MaxSegmentLength && IsToken(value) && value.AsSpan().IndexOfAny("*'%") < 0)
         {
             folder.Append(" ", name + "=" + value);
             return;
