@@ -10,7 +10,8 @@ namespace ModernMail.Tests.Delivery;
 /// <summary>A tiny SMTP server on 127.0.0.x:0 that follows a script per connection, to produce faults real servers won't.</summary>
 /// <remarks>Script lines: "S: text" sends a line; "C: prefix" reads a line and checks its start (case-insensitive);
 /// "C!: prefix" also checks nothing else was sent yet (no pipelining); "BODY" reads message data up to "."; "TLS" does a
-/// real server handshake; "RAW: text" writes text as is (\r \n escapes) ; "STALL" stops answering; "CLOSE" hangs up.
+/// real server handshake; "RAW: text" writes text as is (\r \n escapes) in one write; "SLEEP ms" pauses; "STALL" stops
+/// answering; "CLOSE" hangs up.
 /// After the script, QUIT is answered 221 and anything else is recorded as unexpected.</remarks>
 internal sealed class ScriptedSmtpServer : IAsyncDisposable
 {
@@ -171,6 +172,10 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
                     await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = s_certificate.Value }, _stop.Token);
                     stream = tls;
                     reader = new LineReader(tls);
+                }
+                else if (step.StartsWith("SLEEP ", StringComparison.Ordinal))
+                {
+                    await Task.Delay(int.Parse(step[6..]), _stop.Token);
                 }
                 else if (step == "STALL")
                 {
