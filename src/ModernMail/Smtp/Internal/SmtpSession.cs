@@ -388,7 +388,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <summary>Appends one command line to the pending write buffer.</summary>
     private void AppendLine(string verb, string? argument)
     {
-        SmtpLog.Transcript(_logger, Peer, 'C', argument is null ? verb : verb + argument);
+        // Escaped like the server's lines: an address may carry C1 or format controls (the transcript is a log).
+        SmtpLog.Transcript(_logger, Peer, 'C', SafeText.Escape(argument is null ? verb : verb + argument));
         Append(verb);
         if (argument is not null)
         {
