@@ -1,5 +1,6 @@
 using System;
 using System.Net.Mail;
+using ModernMail.Internal;
 using ModernMail.Smtp;
 
 namespace ModernMail.Delivery;
@@ -7,6 +8,8 @@ namespace ModernMail.Delivery;
 /// <summary>What happened to one recipient of one message.</summary>
 public sealed class DeliveryResult
 {
+    private readonly string? _detail;
+
     /// <summary>Creates a result.</summary>
     public DeliveryResult(MailAddress recipient, bool delivered, bool isTransient)
     {
@@ -46,5 +49,10 @@ public sealed class DeliveryResult
     public Exception? Exception { get; init; }
 
     /// <summary>A one-line human reason for a failure, or the server's acceptance text.</summary>
-    public string? Detail { get; init; }
+    /// <remarks>Safe to print: control and format characters (which a server's reply may carry) are escaped as in <see cref="SmtpReply.Lines"/>.</remarks>
+    public string? Detail
+    {
+        get => _detail;
+        init => _detail = value is null ? null : SafeText.Escape(value);
+    }
 }

@@ -186,7 +186,13 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
             try
             {
                 await pooled.ResetAsync(cancellationToken).ConfigureAwait(false);
-                return (pooled, null);
+                if (!pooled.HasUnreadInput())
+                {
+                    return (pooled, null);
+                }
+                // More than one reply to RSET: the next command would read the extra one. Use another connection.
+                pooled.MarkBroken();
+                await pooled.DisposeAsync().ConfigureAwait(false);
             }
             catch (ModernMailException)
             {

@@ -10,7 +10,8 @@ namespace ModernMail.Tests.Delivery;
 /// <summary>A tiny SMTP server on 127.0.0.x:0 that follows a script per connection, to produce faults real servers won't.</summary>
 /// <remarks>Script lines: "S: text" sends a line; "C: prefix" reads a line and checks its start (case-insensitive);
 /// "C!: prefix" also checks nothing else was sent yet (no pipelining); "BODY" reads message data up to "."; "TLS" does a
-/// real server handshake; "RAW: text" writes text as is (\r \n escapes) ; "STALL" stops answering; "CLOSE" hangs up.
+/// real server handshake; "RAW: text" writes text as is (\r \n escapes) in one write; "SLEEP ms" pauses; "STALL" stops
+/// answering; "CLOSE" hangs up; "SERVE" hands the rest of the connection to a stateful <see cref="Conversation"/>.
 /// After the script, QUIT is answered 221 and anything else is recorded as unexpected.</remarks>
 internal sealed class ScriptedSmtpServer : IAsyncDisposable
 {
@@ -42,6 +43,9 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
     public int ConnectionCount { get; private set; }
 
     public TaskCompletionSource Stalled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Creates the conversation of each connection whose script says "SERVE".</summary>
+    public Func<IScriptedConversation>? Conversation { get; set; }
 
     /// <summary>Adds the script for the next connection.</summary>
     public ScriptedSmtpServer Then(string script)
@@ -140,25 +144,16 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
                 }
                 else if (step == "BODY")
                 {
-                    var body = new StringBuilder();
-                    while (true)
+                    if (!await ReadBodyAsync(reader))
                     {
-                        string? line = await reader.ReadLineAsync(_stop.Token);
-                        if (line is null)
-                        {
-                            Fail("connection closed in DATA");
-                            return;
-                        }
-                        if (line == ".")
-                        {
-                            break;
-                        }
-                        body.Append(line).Append("\r\n");
+                        Fail("connection closed in DATA");
+                        return;
                     }
-                    lock (Bodies)
-                    {
-                        Bodies.Add(body.ToString());
-                    }
+                }
+                else if (step == "SERVE")
+                {
+                    await ServeAsync(stream, reader);
+                    return;
                 }
                 else if (step.StartsWith("BODYPART ", StringComparison.Ordinal))
                 {
@@ -171,6 +166,10 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
                     await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = s_certificate.Value }, _stop.Token);
                     stream = tls;
                     reader = new LineReader(tls);
+                }
+                else if (step.StartsWith("SLEEP ", StringComparison.Ordinal))
+                {
+                    await Task.Delay(int.Parse(step[6..]), _stop.Token);
                 }
                 else if (step == "STALL")
                 {
@@ -204,6 +203,57 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
         }
         catch (IOException)
         {
+        }
+    }
+
+    /// <summary>Reads message data up to "." into <see cref="Bodies"/>; false when the connection closed first.</summary>
+    private async Task<bool> ReadBodyAsync(LineReader reader)
+    {
+        var body = new StringBuilder();
+        while (true)
+        {
+            string? line = await reader.ReadLineAsync(_stop.Token);
+            if (line is null)
+            {
+                return false;
+            }
+            if (line == ".")
+            {
+                break;
+            }
+            body.Append(line).Append("\r\n");
+        }
+        lock (Bodies)
+        {
+            Bodies.Add(body.ToString());
+        }
+        return true;
+    }
+
+    /// <summary>Lets the conversation answer every line until it or the client hangs up; a client that gives up is no error here.</summary>
+    private async Task ServeAsync(Stream stream, LineReader reader)
+    {
+        var conversation = Conversation?.Invoke() ?? throw new InvalidOperationException("SERVE needs a Conversation");
+        string? answer = conversation.Answer("");
+        while (answer is not null)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(answer), _stop.Token);
+            if (conversation.ExpectsBody)
+            {
+                if (!await ReadBodyAsync(reader))
+                {
+                    return;
+                }
+                answer = conversation.Answer(".");
+                continue;
+            }
+            string? line = await reader.ReadLineAsync(_stop.Token);
+            if (line is null)
+            {
+                return;
+            }
+            Record(line);
+            answer = conversation.Answer(line);
         }
     }
 
@@ -309,4 +359,15 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
             return read > 0;
         }
     }
+}
+
+/// <summary>The server side of one connection in "SERVE" mode.</summary>
+internal interface IScriptedConversation
+{
+    /// <summary>True after an answer that asked for a message body (354): the next line the conversation sees is ".".</summary>
+    bool ExpectsBody { get; }
+
+    /// <summary>The bytes to send, in one write, in answer to <paramref name="line"/> ("" on connect, "." after a
+    /// message body); null hangs up.</summary>
+    string? Answer(string line);
 }

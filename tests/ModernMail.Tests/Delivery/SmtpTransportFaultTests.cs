@@ -10,7 +10,7 @@ using Xunit;
 namespace ModernMail.Tests.Delivery;
 
 /// <summary>SmtpTransport against a scripted server producing the faults real servers won't: every test checks per-recipient outcomes and that nothing hangs.</summary>
-public class SmtpTransportFaultTests
+public partial class SmtpTransportFaultTests
 {
     private const string Message = "From: sender@sender.test\r\nTo: ok@a.test\r\nSubject: test\r\n\r\nHello\r\n.leading dot\r\n";
 

@@ -3,6 +3,7 @@ using System.Text;
 using CsCheck;
 using ModernMail.Smtp;
 using ModernMail.Smtp.Internal;
+using ModernMail.Tests.Internal;
 using Xunit;
 
 namespace ModernMail.Tests.Smtp;
@@ -159,6 +160,61 @@ public class SmtpReplyParserTests
             var status = SmtpReplyParser.TryParse(new ReadOnlySequence<byte>(bytes), out _, out var reply, out _);
             return status != OperationStatus.Done || reply is { Code: >= 200 and < 600 };
         }, iter: 5000);
+    }
+
+    [Fact]
+    public void TryParse_ControlCharactersInText_AreEscapedAndRawBytesKept()
+    {
+        byte[] bytes = [
+            .. Encoding.UTF8.GetBytes("550-5.1.1 <x@a.test>\u001b]0;owned\u0007 nul\0 cr\r here\r\n"),
+            .. Encoding.UTF8.GetBytes("550 5.1.1 nel\u0085 csi\u009b2J rlo\u202Eexe.txt ls\u2028end "),
+            0xFF, (byte)'\r', (byte)'\n'];
+
+        var status = SmtpReplyParser.TryParse(new ReadOnlySequence<byte>(bytes), out _, out var reply, out _);
+
+        Assert.Equal(OperationStatus.Done, status);
+        Assert.Equal(new EnhancedStatusCode(5, 1, 1), reply!.Enhanced);
+        Assert.Equal(
+            ["<x@a.test>\\x1B]0;owned\\x07 nul\\x00 cr\\x0D here", "nel\\x85 csi\\x9B2J rlo\\u{202E}exe.txt ls\\u{2028}end \uFFFD"],
+            reply.Lines);
+        Assert.Equal("550 5.1.1 " + string.Join(' ', reply.Lines), reply.ToString());
+        Assert.Equal(bytes, reply.RawBytes.ToArray());
+    }
+
+    [Fact]
+    public void TryParse_MalformedLineWithControls_ErrorQuotesThemEscaped()
+    {
+        var status = SmtpReplyParser.TryParse(new ReadOnlySequence<byte>("\u001b[31mnot smtp\r\n"u8.ToArray()), out _, out _, out string? error);
+
+        Assert.Equal(OperationStatus.InvalidData, status);
+        Assert.Equal("malformed reply line \"\\x1B[31mnot smtp\"", error);
+    }
+
+    [Fact]
+    public void TryParse_AnyTextBytes_TextIsPrintableAndRawIsExact()
+    {
+        Gen.Byte.Select(b => b == (byte)'\n' ? (byte)'\r' : b).Array[0, 200].Sample(text =>
+        {
+            byte[] bytes = [.. "451 4.3.0 "u8, .. text, (byte)'\r', (byte)'\n'];
+            var status = SmtpReplyParser.TryParse(new ReadOnlySequence<byte>(bytes), out _, out var reply, out _);
+            Assert.Equal(OperationStatus.Done, status);
+            Assert.Equal(bytes, reply!.RawBytes.ToArray());
+            foreach (string shown in new[] { reply.Text, reply.ToString() })
+            {
+                Assert.True(Printable.IsSafe(shown), shown);
+            }
+        }, iter: 3000);
+    }
+
+    [Fact]
+    public void Constructor_LinesWithControls_AreEscapedAndCopied()
+    {
+        var lines = new List<string> { "ok\u001b[2J" };
+        var reply = new SmtpReply(250, null, lines);
+        lines[0] = "\u001b[2J";
+
+        Assert.Equal("250 ok\\x1B[2J", reply.ToString());
+        Assert.True(reply.RawBytes.IsEmpty);
     }
 
     private static SmtpReply ParseOne(string text)

@@ -3,8 +3,10 @@ using ModernMail.Smtp.Internal;
 namespace ModernMail.Delivery.Internal;
 
 /// <summary>Idle SMTP sessions kept per mail exchanger address so later sends skip connect, EHLO and TLS.</summary>
-/// <remarks>Bounded per key; sessions idle longer than the timeout, broken sessions and sessions that sent their
-/// quota are closed, never returned.</remarks>
+/// <remarks>Bounded per key; sessions idle longer than the timeout, broken sessions, sessions that sent their
+/// quota and sessions with unread input are closed, never returned. Unread input (a duplicated reply, a 421 the
+/// server sent while idle) would be read as the answer to the next command and shift every reply after it, so it is
+/// checked both when a session comes back and again, without blocking, right before it is handed out.</remarks>
 internal sealed class SmtpSessionPool : IAsyncDisposable
 {
     private readonly Dictionary<string, Stack<(SmtpSession Session, long IdleSince)>> _idle = new(StringComparer.Ordinal);
@@ -57,7 +59,7 @@ internal sealed class SmtpSessionPool : IAsyncDisposable
             {
                 while (stack.TryPop(out var entry))
                 {
-                    if (_time.GetElapsedTime(entry.IdleSince) < _idleTimeout && entry.Session.State == SmtpSessionState.Ready)
+                    if (IsReusable(entry.Session) && _time.GetElapsedTime(entry.IdleSince) < _idleTimeout)
                     {
                         session = entry.Session;
                         break;
@@ -74,7 +76,7 @@ internal sealed class SmtpSessionPool : IAsyncDisposable
     public async Task ReturnAsync(string key, SmtpSession session, CancellationToken cancellationToken)
     {
         bool keep = false;
-        if (session.State == SmtpSessionState.Ready && session.MessagesSent < _maxMessages)
+        if (IsReusable(session) && session.MessagesSent < _maxMessages)
         {
             lock (_idle)
             {
@@ -114,7 +116,7 @@ internal sealed class SmtpSessionPool : IAsyncDisposable
                 var keep = new List<(SmtpSession Session, long IdleSince)>(stack.Count);
                 while (stack.TryPop(out var entry))
                 {
-                    if (_time.GetElapsedTime(entry.IdleSince) >= _idleTimeout || entry.Session.State != SmtpSessionState.Ready)
+                    if (_time.GetElapsedTime(entry.IdleSince) >= _idleTimeout || !IsReusable(entry.Session))
                     {
                         (expired ??= []).Add(entry.Session);
                     }
@@ -130,6 +132,21 @@ internal sealed class SmtpSessionPool : IAsyncDisposable
             }
         }
         CloseAll(expired);
+    }
+
+    /// <summary>Ready and quiet; a session with unread input is marked broken, so closing it sends no QUIT into a stream out of step.</summary>
+    private static bool IsReusable(SmtpSession session)
+    {
+        if (session.State != SmtpSessionState.Ready)
+        {
+            return false;
+        }
+        if (session.HasUnreadInput())
+        {
+            session.MarkBroken();
+            return false;
+        }
+        return true;
     }
 
     private static void CloseAll(List<SmtpSession>? sessions)

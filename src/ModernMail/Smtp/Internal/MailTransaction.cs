@@ -29,6 +29,15 @@ internal sealed class MailTransaction(string reversePath, IReadOnlyList<string> 
     /// <summary>The reply to the final ".", once read.</summary>
     public SmtpReply? FinalReply { get; set; }
 
+    /// <summary>Drops every reply read so far, when they can no longer be trusted to answer the commands they follow.</summary>
+    public void ForgetReplies()
+    {
+        MailReply = null;
+        Array.Clear(RcptReplies);
+        DataReply = null;
+        FinalReply = null;
+    }
+
     /// <summary>True when <paramref name="index"/>'s RCPT TO was accepted.</summary>
     public bool IsAccepted(int index) => RcptReplies[index] is { IsPositive: true };
 }

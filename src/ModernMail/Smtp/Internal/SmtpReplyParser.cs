@@ -1,9 +1,12 @@
 using System.Buffers;
 using System.Text;
+using ModernMail.Internal;
 
 namespace ModernMail.Smtp.Internal;
 
 /// <summary>Parses SMTP replies from bytes, without I/O.</summary>
+/// <remarks>Text is decoded as UTF-8 (invalid bytes become U+FFFD) and escaped by <see cref="SmtpReply"/>; the bytes as
+/// received are kept in <see cref="SmtpReply.RawBytes"/>.</remarks>
 internal static class SmtpReplyParser
 {
     /// <summary>The longest reply line we accept, CRLF included (RFC 5321 says 512; servers send more).</summary>
@@ -111,11 +114,12 @@ internal static class SmtpReplyParser
             }
         }
         consumed = reader.Position;
-        reply = Build(code, lines);
+        // The reply as received, for users who need more than the escaped text.
+        reply = Build(code, lines, buffer.Slice(buffer.Start, consumed).ToArray());
         return OperationStatus.Done;
     }
 
-    private static SmtpReply Build(int code, List<string> lines)
+    private static SmtpReply Build(int code, List<string> lines, byte[] raw)
     {
         // RFC 2034: the enhanced code follows the reply code on every line; its class matches the reply's first digit.
         EnhancedStatusCode? enhanced = null;
@@ -131,7 +135,7 @@ internal static class SmtpReplyParser
                 }
             }
         }
-        return new SmtpReply(code, enhanced, lines);
+        return new SmtpReply(code, enhanced, lines) { RawBytes = raw };
     }
 
     private static bool TryParseCode(ReadOnlySpan<byte> line, out int code)
@@ -148,14 +152,5 @@ internal static class SmtpReplyParser
         return true;
     }
 
-    private static string Printable(ReadOnlySpan<byte> line)
-    {
-        var slice = line.Length > 64 ? line[..64] : line;
-        var chars = new char[slice.Length];
-        for (int i = 0; i < slice.Length; i++)
-        {
-            chars[i] = slice[i] is >= 0x20 and < 0x7f ? (char)slice[i] : '?';
-        }
-        return new string(chars);
-    }
+    private static string Printable(ReadOnlySpan<byte> line) => SafeText.Excerpt(line, 64);
 }

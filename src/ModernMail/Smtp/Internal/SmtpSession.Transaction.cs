@@ -10,7 +10,8 @@ internal sealed partial class SmtpSession
 
     /// <summary>Runs one mail transaction, recording every reply in <paramref name="transaction"/> as it arrives.</summary>
     /// <remarks>Negative replies are recorded, not thrown. Protocol errors and timeouts throw and leave the session broken;
-    /// whatever was recorded before stays valid.</remarks>
+    /// whatever was recorded before stays valid, except after a reply out of turn: then every reply of the transaction
+    /// may answer another command (one stray reply shifts all that follow), and all are forgotten.</remarks>
     /// <exception cref="SmtpProtocolException">The connection broke or the server sent garbage.</exception>
     /// <exception cref="SmtpTimeoutException">A stage took longer than its timeout.</exception>
     public async Task SendAsync(MailTransaction transaction, CancellationToken cancellationToken)
@@ -21,6 +22,19 @@ internal sealed partial class SmtpSession
             throw new InvalidOperationException($"The session to {Peer} is {State}, not ready for a transaction.");
         }
         State = SmtpSessionState.InTransaction;
+        try
+        {
+            await RunTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpProtocolException) when (OutOfTurn)
+        {
+            transaction.ForgetReplies();
+            throw;
+        }
+    }
+
+    private async Task RunTransactionAsync(MailTransaction transaction, CancellationToken cancellationToken)
+    {
         string mailArgument = BuildMailArgument(transaction);
         if (Capabilities.Pipelining)
         {
@@ -47,13 +61,16 @@ internal sealed partial class SmtpSession
         if (!anyAccepted)
         {
             // RFC 2920 §3.1: DATA was accepted although no recipient was; send an empty message's terminator, then reset.
+            ThrowIfUnreadInput("DATA");
             await WriteAsync(".\r\n"u8.ToArray(), "DATA", _timeouts.DataBlock, cancellationToken).ConfigureAwait(false);
-            transaction.FinalReply = await ReadReplyAsync("end of DATA", _timeouts.DataTermination, cancellationToken).ConfigureAwait(false);
+            transaction.FinalReply = await ReadReplyAsync("end of DATA", _timeouts.DataTermination, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
             await EndRejectedAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
+        // Anything after the 354 would be read as the answer to the final dot.
+        ThrowIfUnreadInput("DATA");
         await WriteDataAsync(transaction.Message, cancellationToken).ConfigureAwait(false);
-        transaction.FinalReply = await ReadReplyAsync("end of DATA", _timeouts.DataTermination, cancellationToken).ConfigureAwait(false);
+        transaction.FinalReply = await ReadReplyAsync("end of DATA", _timeouts.DataTermination, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
         MessagesSent++;
         if (State != SmtpSessionState.Broken)
         {
@@ -92,25 +109,25 @@ internal sealed partial class SmtpSession
         }
         AppendLine("DATA", null);
         await FlushCommandsAsync("MAIL FROM", cancellationToken).ConfigureAwait(false);
-        transaction.MailReply = await ReadReplyAsync("MAIL FROM", _timeouts.MailFrom, cancellationToken).ConfigureAwait(false);
+        transaction.MailReply = await ReadReplyAsync("MAIL FROM", _timeouts.MailFrom, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
         if (State == SmtpSessionState.Broken)
         {
             return;
         }
         for (int i = 0; i < transaction.Recipients.Count; i++)
         {
-            transaction.RcptReplies[i] = await ReadReplyAsync("RCPT TO", _timeouts.RcptTo, cancellationToken).ConfigureAwait(false);
+            transaction.RcptReplies[i] = await ReadReplyAsync("RCPT TO", _timeouts.RcptTo, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
             if (State == SmtpSessionState.Broken)
             {
                 return;
             }
         }
-        transaction.DataReply = await ReadReplyAsync("DATA", _timeouts.DataInitiation, cancellationToken).ConfigureAwait(false);
+        transaction.DataReply = await ReadReplyAsync("DATA", _timeouts.DataInitiation, PositiveClass.Intermediate, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task SendEnvelopeLockstepAsync(MailTransaction transaction, string mailArgument, CancellationToken cancellationToken)
     {
-        transaction.MailReply = await CommandAsync("MAIL FROM", "MAIL FROM:", mailArgument, _timeouts.MailFrom, cancellationToken).ConfigureAwait(false);
+        transaction.MailReply = await CommandAsync("MAIL FROM", "MAIL FROM:", mailArgument, _timeouts.MailFrom, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
         if (!transaction.MailReply.IsPositive || State == SmtpSessionState.Broken)
         {
             return;
@@ -118,7 +135,7 @@ internal sealed partial class SmtpSession
         bool anyAccepted = false;
         for (int i = 0; i < transaction.Recipients.Count; i++)
         {
-            var reply = await CommandAsync("RCPT TO", "RCPT TO:", "<" + transaction.Recipients[i] + ">", _timeouts.RcptTo, cancellationToken).ConfigureAwait(false);
+            var reply = await CommandAsync("RCPT TO", "RCPT TO:", "<" + transaction.Recipients[i] + ">", _timeouts.RcptTo, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
             transaction.RcptReplies[i] = reply;
             if (State == SmtpSessionState.Broken)
             {
@@ -128,7 +145,7 @@ internal sealed partial class SmtpSession
         }
         if (anyAccepted)
         {
-            transaction.DataReply = await CommandAsync("DATA", "DATA", null, _timeouts.DataInitiation, cancellationToken).ConfigureAwait(false);
+            transaction.DataReply = await CommandAsync("DATA", "DATA", null, _timeouts.DataInitiation, PositiveClass.Intermediate, cancellationToken).ConfigureAwait(false);
         }
     }
 

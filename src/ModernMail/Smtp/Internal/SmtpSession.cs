@@ -7,13 +7,19 @@ using System.Security.Authentication;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using ModernMail.Delivery.Internal;
+using ModernMail.Internal;
 
 namespace ModernMail.Smtp.Internal;
 
 /// <summary>One client connection to one mail exchanger: greeting, EHLO, STARTTLS, transactions, QUIT.</summary>
-/// <remarks>Not thread-safe: one transaction at a time. Any protocol error, timeout or 421 marks it <see cref="SmtpSessionState.Broken"/>.</remarks>
+/// <remarks>Not thread-safe: one transaction at a time. Any protocol error, timeout or 421 marks it <see cref="SmtpSessionState.Broken"/>.
+/// Replies are matched to commands by order alone, so anything the server sends out of turn (input waiting before we
+/// send, or a reply of the wrong class for its command) breaks the session and sets <see cref="OutOfTurn"/>.</remarks>
 internal sealed partial class SmtpSession : IAsyncDisposable
 {
+    /// <summary>How much of an out-of-turn reply an error message quotes.</summary>
+    private const int ExcerptLength = 80;
+
     private readonly Socket _socket;
     private readonly NetworkStream _network;
     private readonly SmtpTimeouts _timeouts;
@@ -74,6 +80,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <summary>The 220 greeting.</summary>
     public SmtpReply? Greeting { get; private set; }
 
+    /// <summary>True once the server sent something out of turn: from then on no reply can be trusted to answer the command it follows.</summary>
+    public bool OutOfTurn { get; private set; }
+
     /// <summary>Connects, reads the greeting and expects 220.</summary>
     /// <exception cref="SmtpReplyException">The greeting was not 220 (for example 421 or 554).</exception>
     /// <exception cref="SmtpTimeoutException">Connecting or the greeting took too long.</exception>
@@ -111,7 +120,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         SmtpLog.Connected(logger, peer);
         try
         {
-            var greeting = await session.ReadReplyAsync("greeting", timeouts.Greeting, cancellationToken).ConfigureAwait(false);
+            var greeting = await session.ReadReplyAsync("greeting", timeouts.Greeting, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
             session.Greeting = greeting;
             if (greeting.Code != 220)
             {
@@ -131,7 +140,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <exception cref="SmtpReplyException">Both EHLO and HELO were refused.</exception>
     public async Task HelloAsync(string hostName, CancellationToken cancellationToken)
     {
-        var reply = await CommandAsync("EHLO", "EHLO ", hostName, _timeouts.Command, cancellationToken).ConfigureAwait(false);
+        var reply = await CommandAsync("EHLO", "EHLO ", hostName, _timeouts.Command, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
         if (reply.Code == 250)
         {
             Capabilities = SmtpCapabilities.Parse(reply.Lines);
@@ -140,7 +149,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         }
         if (reply.IsPermanent)
         {
-            reply = await CommandAsync("HELO", "HELO ", hostName, _timeouts.Command, cancellationToken).ConfigureAwait(false);
+            reply = await CommandAsync("HELO", "HELO ", hostName, _timeouts.Command, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
             if (reply.Code == 250)
             {
                 Capabilities = SmtpCapabilities.None;
@@ -156,7 +165,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <exception cref="SmtpTlsException">The TLS handshake failed; the connection is dead.</exception>
     public async Task StartTlsAsync(CancellationToken cancellationToken)
     {
-        var reply = await CommandAsync("STARTTLS", "STARTTLS", null, _timeouts.Command, cancellationToken).ConfigureAwait(false);
+        var reply = await CommandAsync("STARTTLS", "STARTTLS", null, _timeouts.Command, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
         if (reply.Code != 220)
         {
             throw Refused(reply, "STARTTLS");
@@ -214,7 +223,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <summary>Sends RSET; the session is ready for a new transaction when it returns.</summary>
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
-        var reply = await CommandAsync("RSET", "RSET", null, _timeouts.Command, cancellationToken).ConfigureAwait(false);
+        var reply = await CommandAsync("RSET", "RSET", null, _timeouts.Command, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
         if (reply.Code != 250)
         {
             State = SmtpSessionState.Broken;
@@ -230,7 +239,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         {
             try
             {
-                await CommandAsync("QUIT", "QUIT", null, _timeouts.Command, cancellationToken).ConfigureAwait(false);
+                await CommandAsync("QUIT", "QUIT", null, _timeouts.Command, PositiveClass.Any, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ModernMailException or IOException or OperationCanceledException or ObjectDisposedException)
             {
@@ -276,18 +285,113 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     }
 
     /// <summary>Sends "verb argument" CRLF and reads the reply.</summary>
-    private async Task<SmtpReply> CommandAsync(string name, string verb, string? argument, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<SmtpReply> CommandAsync(string name, string verb, string? argument, TimeSpan timeout, PositiveClass expected, CancellationToken cancellationToken)
     {
         _command.ResetWrittenCount();
         AppendLine(verb, argument);
         await FlushCommandsAsync(name, cancellationToken).ConfigureAwait(false);
-        return await ReadReplyAsync(name, timeout, cancellationToken).ConfigureAwait(false);
+        return await ReadReplyAsync(name, timeout, expected, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The class (first digit) of the positive reply a command expects; negative replies (4xx, 5xx) are valid for every command.</summary>
+    private enum PositiveClass
+    {
+        /// <summary>Any reply will do (QUIT: we are leaving either way).</summary>
+        Any = 0,
+
+        /// <summary>2xx: every command but DATA (RFC 5321 §4.3.2).</summary>
+        Completion = 2,
+
+        /// <summary>3xx: DATA's 354, the only intermediate reply we ask for.</summary>
+        Intermediate = 3,
+    }
+
+    /// <summary>Non-blocking: true when the server sent something we have not read, or closed the connection.
+    /// A session with unread input is out of step with its server and must not be used again.</summary>
+    public bool HasUnreadInput()
+    {
+        if (State == SmtpSessionState.Closed)
+        {
+            return true;
+        }
+        if (_reader.TryRead(out var result))
+        {
+            bool pending = !result.Buffer.IsEmpty || result.IsCompleted;
+            _reader.AdvanceTo(result.Buffer.Start);
+            if (pending)
+            {
+                return true;
+            }
+        }
+        try
+        {
+            // Readable with nothing to read means the server hung up; over TLS this also sees records we have not
+            // decrypted, which makes the check conservative (a reusable session may be dropped, never the reverse).
+            return _socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Before we send anything: input already waiting would be read as the answer to what we send next
+    /// (RFC 2920 §3.1: the client must not send past a point where it needs the server's reply).</summary>
+    /// <exception cref="SmtpProtocolException">The server sent something out of turn; the session is broken.</exception>
+    private void ThrowIfUnreadInput(string name)
+    {
+        string? excerpt = null;
+        if (_reader.TryRead(out var result))
+        {
+            var buffer = result.Buffer;
+            if (!buffer.IsEmpty)
+            {
+                var head = buffer.Slice(0, Math.Min(buffer.Length, ExcerptLength + 1));
+                excerpt = SafeText.Excerpt(head.ToArray(), ExcerptLength);
+            }
+            _reader.AdvanceTo(buffer.Start);
+        }
+        // In clear text the socket's own buffer counts too; over TLS it holds records (session tickets) that are not replies.
+        if (excerpt is null && !IsTls && PeekSocket() is { } peeked)
+        {
+            excerpt = peeked;
+        }
+        if (excerpt is not null)
+        {
+            throw OutOfTurnError($"{name} to {Peer}: the server sent \"{excerpt}\" out of turn, before {name}");
+        }
+    }
+
+    private string? PeekSocket()
+    {
+        try
+        {
+            if (_socket.Available == 0)
+            {
+                return null;
+            }
+            Span<byte> head = stackalloc byte[ExcerptLength + 1];
+            int n = _socket.Receive(head, SocketFlags.Peek);
+            return n == 0 ? null : SafeText.Excerpt(head[..n], ExcerptLength);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    private SmtpProtocolException OutOfTurnError(string message)
+    {
+        State = SmtpSessionState.Broken;
+        OutOfTurn = true;
+        return new SmtpProtocolException(message + "; replies can no longer be matched to commands");
     }
 
     /// <summary>Appends one command line to the pending write buffer.</summary>
     private void AppendLine(string verb, string? argument)
     {
-        SmtpLog.Transcript(_logger, Peer, 'C', argument is null ? verb : verb + argument);
+        // Escaped like the server's lines: an address may carry C1 or format controls (the transcript is a log).
+        SmtpLog.Transcript(_logger, Peer, 'C', SafeText.Escape(argument is null ? verb : verb + argument));
         Append(verb);
         if (argument is not null)
         {
@@ -308,6 +412,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     {
         try
         {
+            ThrowIfUnreadInput(name);
             await WriteAsync(_command.WrittenMemory, name, _timeouts.Command, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -341,8 +446,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads one complete reply within <paramref name="timeout"/>.</summary>
-    private async Task<SmtpReply> ReadReplyAsync(string name, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Reads one complete reply within <paramref name="timeout"/>; a positive reply of another class than
+    /// <paramref name="expected"/> answers some other command and is out of turn.</summary>
+    private async Task<SmtpReply> ReadReplyAsync(string name, TimeSpan timeout, PositiveClass expected, CancellationToken cancellationToken)
     {
         using var cts = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cts.Token);
@@ -357,6 +463,10 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 {
                     _reader.AdvanceTo(consumed);
                     SmtpLog.Transcript(_logger, Peer, 'S', reply.ToString());
+                    if (expected != PositiveClass.Any && reply.IsPositive && reply.Code / 100 != (int)expected)
+                    {
+                        throw OutOfTurnError($"{name} to {Peer}: \"{reply}\" is out of turn, {name} is answered {(int)expected}xx, 4xx or 5xx");
+                    }
                     if (reply.Code == 421)
                     {
                         State = SmtpSessionState.Broken;
