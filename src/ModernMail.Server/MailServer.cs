@@ -61,6 +61,17 @@ public sealed class MailServer : IAsyncDisposable
     public IReadOnlyList<string> HttpAddresses =>
         _app?.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
+    /// <summary>Whether the server store holds at least one active API key (false without HTTP).</summary>
+    internal async Task<bool> HasActiveKeyAsync(CancellationToken cancellationToken)
+    {
+        if (_serverStore is null)
+        {
+            return false;
+        }
+        var keys = await _serverStore.ListKeysAsync(cancellationToken).ConfigureAwait(false);
+        return keys.Any(k => k.IsActive);
+    }
+
     /// <summary>Opens and initializes the stores, loads the DKIM keys and builds the HTTP API (unless <see cref="HttpSettings.Listen"/> is "none").</summary>
     /// <exception cref="ServerConfigurationException">A setting is invalid; the message names it.</exception>
     /// <exception cref="QueueStoreException">A store cannot be opened or initialized.</exception>
@@ -220,11 +231,18 @@ public sealed class MailServer : IAsyncDisposable
         app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = _ => true });
         app.UseStatusCodePages(async context =>
         {
-            // 404 for an unknown path, 405 for a wrong method: the same problem shape as every other error.
+            // 404 for an unknown path, 405 for a wrong method, 415: the same problem shape as every other error.
             var http = context.HttpContext;
             int status = http.Response.StatusCode;
-            string title = status switch { 404 => "Not found", 405 => "Method not allowed", _ => "Error" };
-            await ApiOutcome.Problem(new ApiProblem(status, title, $"{http.Request.Method} {http.Request.Path} is not part of this API (see /openapi/v1.json).")).WriteAsync(http).ConfigureAwait(false);
+            // 415 comes from routing (the endpoints declare application/json) before authentication.
+            var problem = status switch
+            {
+                415 => new ApiProblem(415, "Unsupported media type", $"Send the request body as JSON with Content-Type: application/json (got {http.Request.ContentType ?? "none"}).", "Content-Type"),
+                405 => new ApiProblem(405, "Method not allowed", $"{http.Request.Method} is not allowed on {http.Request.Path} (see /openapi/v1.json)."),
+                404 => new ApiProblem(404, "Not found", $"{http.Request.Path} is not part of this API (see /openapi/v1.json)."),
+                _ => new ApiProblem(status, "Error", $"{http.Request.Method} {http.Request.Path} failed with status {status}."),
+            };
+            await ApiOutcome.Problem(problem).WriteAsync(http).ConfigureAwait(false);
         });
         app.MapOpenApi();
         HealthEndpoints.Map(app);

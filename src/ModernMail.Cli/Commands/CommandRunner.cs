@@ -22,7 +22,7 @@ internal static class CommandRunner
             error.WriteLine($"mailbroker: {ex.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception ex) when (ex is MailMessageFormatException or DkimException)
+        catch (Exception ex) when (ex is MailMessageFormatException or DkimException or ModernMail.Server.Configuration.ServerConfigurationException)
         {
             error.WriteLine($"mailbroker: invalid input: {ex.Message}");
             return ExitCodes.Usage;

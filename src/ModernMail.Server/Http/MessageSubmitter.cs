@@ -64,14 +64,35 @@ internal sealed class MessageSubmitter
         string where = exception.LineNumber is { } line
             ? $" (line {line + 1}, byte {exception.BytePositionInLine + 1})"
             : "";
-        // The serializer's own message says what it expected; keep its first sentence, not the type names after it.
+        return ApiProblem.BadJson($"The request is not valid JSON for this endpoint{where}: {Reason(exception)}", path);
+    }
+
+    /// <summary>The serializer's reason in API terms: no .NET type names, which mean nothing to a client in another language.</summary>
+    private static string Reason(JsonException exception)
+    {
         string reason = exception.Message;
         int cut = reason.IndexOf(" Path:", StringComparison.Ordinal);
         if (cut > 0)
         {
             reason = reason[..cut];
         }
-        return ApiProblem.BadJson($"The request is not valid JSON for this endpoint{where}: {reason}", path);
+        if (reason.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return "unknown member (see /openapi/v1.json for the members of a message).";
+        }
+        if (reason.Contains("could not be converted to", StringComparison.Ordinal))
+        {
+            string type = reason[(reason.IndexOf("could not be converted to", StringComparison.Ordinal) + 26)..].TrimEnd('.');
+            string expected = type switch
+            {
+                "System.String" => "a string",
+                _ when type.StartsWith("System.Collections.Generic.List", StringComparison.Ordinal) => "an array",
+                _ when type.StartsWith("System.Collections.Generic.Dictionary", StringComparison.Ordinal) => "an object",
+                _ => "an object",
+            };
+            return $"wrong type; expected {expected}.";
+        }
+        return reason;
     }
 
     private async Task<ApiOutcome> SubmitAsync(StoredApiKey key, MessageRequest? request, string prefix, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}; answered 500 (trace {TraceId})")]
     public static partial void Unhandled(ILogger logger, Exception exception, string method, string path, string traceId);
 
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Refused {Method} {Path}: {Reason}")]
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Refused {Method} {Path}: {Reason}")]
     public static partial void Refused(ILogger logger, string method, string path, string reason);
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Authentication failed from {Remote}: {Reason}")]
