@@ -15,6 +15,8 @@ internal static class MailbrokerCommand
           mailbroker send --from ops@example.com --to alice@example.net --subject Hi --text body.txt \
             --dkim-domain example.com --dkim-selector s1 --dkim-key s1.pem
           mailbroker dns records --domain example.com --ip 192.0.2.10 --helo mail.example.com --selector s1 --key s1.pem
+          mailbroker serve                                  # HTTP API on 127.0.0.1:8025, data in ./mailbroker-data
+          mailbroker keys create --name app --domain example.com
           mailbroker doctor --domain example.com --ip 192.0.2.10 --helo mail.example.com --selector s1 --key s1.pem
 
         Exit codes: 0 every recipient delivered (doctor: nothing failed); 1 some not delivered (doctor: a check failed); 2 usage or invalid input (nothing sent); 130 cancelled.
@@ -31,6 +33,7 @@ internal static class MailbrokerCommand
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(QueueCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(KeysCommand.Create());
         return root;
     }
 }

@@ -12,6 +12,22 @@ public sealed class PostgreSqlQueueStore : IQueueStore
 {
     private readonly PostgreSqlQueueCore _core;
 
+    /// <summary>For a "postgres:CONNECTION-STRING" (or "postgresql:") store string, a factory for <see cref="QueueOptions.StoreFactory"/>; null for any other scheme.</summary>
+    public static Func<IQueueStore>? FactoryFor(string store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        int colon = store.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return null;
+        }
+        string scheme = store[..colon];
+        string location = store[(colon + 1)..];
+        return scheme.Equals("postgres", StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase)
+            ? () => new PostgreSqlQueueStore(location)
+            : null;
+    }
+
     /// <summary>Creates a store over the database named by an Npgsql connection string (connections are pooled).</summary>
     public PostgreSqlQueueStore(string connectionString)
     {

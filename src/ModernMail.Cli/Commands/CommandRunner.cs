@@ -29,7 +29,7 @@ internal static class CommandRunner
             error.WriteLine($"mailbroker: temporary failure, try again later: {ex.Message}");
             return ExitCodes.NotDelivered;
         }
-        catch (Exception ex) when (ex is MailMessageFormatException or DkimException)
+        catch (Exception ex) when (ex is MailMessageFormatException or DkimException or ModernMail.Server.Configuration.ServerConfigurationException)
         {
             error.WriteLine($"mailbroker: invalid input: {ex.Message}");
             return ExitCodes.Usage;

@@ -21,8 +21,8 @@ internal static class QueueCommand
     /// <summary>The store option shared by the queue commands and serve.</summary>
     internal static Option<string> StoreOption() => new("--store")
     {
-        Description = "The queue store: sqlite:PATH (a directory or .db file) or postgres:CONNECTION-STRING. Default: $MAILBROKER_STORE or sqlite:./queue",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MAILBROKER_STORE") is { Length: > 0 } env ? env : "sqlite:queue",
+        Description = "The queue store: sqlite:PATH (a directory or .db file) or postgres:CONNECTION-STRING. Default: $MAILBROKER_STORE or sqlite:./mailbroker-data (where 'mailbroker serve' keeps it)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MAILBROKER_STORE") is { Length: > 0 } env ? env : "sqlite:mailbroker-data",
     };
 
     /// <summary>Builds the <c>queue</c> command with its subcommands.</summary>
@@ -43,11 +43,7 @@ internal static class QueueCommand
     {
         options ??= new QueueOptions();
         options.Store = store;
-        if (QueueStoreFactory.TrySplitScheme(store, out string? scheme, out string location)
-            && (scheme.Equals("postgres", StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase)))
-        {
-            options.StoreFactory = () => new PostgreSqlQueueStore(location);
-        }
+        options.StoreFactory ??= PostgreSqlQueueStore.FactoryFor(store);
         try
         {
             return new MailQueue(options);

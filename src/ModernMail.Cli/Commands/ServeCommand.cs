@@ -1,88 +1,90 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ModernMail.Cli.Options;
 using ModernMail.Delivery;
 using ModernMail.Queue;
+using ModernMail.Server;
+using ModernMail.Server.Configuration;
 
 namespace ModernMail.Cli.Commands;
 
-/// <summary><c>mailbroker serve</c>: run a queue worker that delivers queued mail until stopped (SIGTERM or Ctrl+C).</summary>
+/// <summary><c>mailbroker serve</c>: the sending server. The HTTP API and the queue worker in one process until SIGTERM or Ctrl+C;
+/// with <c>--exit-when-idle</c> (and no <c>--http</c>) a batch worker that exits once the queue is empty.</summary>
 internal static class ServeCommand
 {
     /// <summary>Builds the <c>serve</c> command.</summary>
     public static Command Create()
     {
-        var store = QueueCommand.StoreOption();
-        var concurrency = new Option<int>("--concurrency", "-n") { Description = "Messages delivered at the same time.", DefaultValueFactory = _ => 16 };
-        var perDomain = new Option<int>("--per-domain") { Description = "Deliveries at the same time to one recipient domain.", DefaultValueFactory = _ => 4 };
-        var hostName = new Option<string>("--hostname") { Description = "Host name for EHLO and bounces.", DefaultValueFactory = _ => Environment.MachineName };
+        var server = new ServerOptions();
+        var http = new Option<string?>("--http") { Description = $"Where the HTTP API listens: ADDRESS:PORT (comma-separated for several) or 'none' (worker only). Default {HttpSettings.DefaultListen}.", HelpName = "ADDRESS:PORT|none" };
+        var store = new Option<string?>("--store") { Description = "The queue store: sqlite:PATH or postgres:CONNECTION-STRING. Default: $MAILBROKER_STORE, the configuration's Store, or sqlite:DATA." };
+        var concurrency = new Option<int?>("--concurrency", "-n") { Description = "Messages delivered at the same time (default 16)." };
+        var perDomain = new Option<int?>("--per-domain") { Description = "Deliveries at the same time to one recipient domain (default 4)." };
+        var hostName = new Option<string?>("--hostname") { Description = "Host name for EHLO, Message-IDs and bounces (default: the machine name)." };
         var dns = new Option<string[]>("--dns") { Description = "DNS server address[:port] (repeatable); default: the system's.", AllowMultipleArgumentsPerToken = true };
         var route = new Option<string[]>("--route") { Description = "Static route DOMAIN=HOST[:PORT] ('*' for every domain), skipping MX lookup (repeatable).", AllowMultipleArgumentsPerToken = true };
-        var port = new Option<int>("--port") { Description = "SMTP port of mail exchangers.", DefaultValueFactory = _ => 25 };
-        var tls = new Option<TlsPolicy>("--tls") { Description = "STARTTLS: Opportunistic, Required or Disabled.", DefaultValueFactory = _ => TlsPolicy.Opportunistic };
-        var lease = DurationOption.Create("--lease", "How long a worker owns a message before a crash returns it to the queue.", TimeSpan.FromMinutes(2));
-        var poll = DurationOption.Create("--poll", "Longest sleep between looks at the store.", TimeSpan.FromSeconds(5));
-        var retryFirst = DurationOption.Create("--retry-first", "Delay before the first retry.", TimeSpan.FromSeconds(300));
-        var retryMax = DurationOption.Create("--retry-max", "Longest delay between retries.", TimeSpan.FromSeconds(4000));
-        var lifetime = DurationOption.Create("--lifetime", "How long a message may stay queued before it expires.", TimeSpan.FromDays(5));
-        var grace = DurationOption.Create("--grace", "On SIGTERM/Ctrl+C, how long in-flight deliveries may finish before they are cancelled and released.", TimeSpan.FromSeconds(20));
+        var port = new Option<int?>("--port") { Description = "SMTP port of mail exchangers (default 25)." };
+        var tls = new Option<TlsPolicy?>("--tls") { Description = "STARTTLS: Opportunistic (default), Required or Disabled." };
+        var lease = DurationOption.CreateOptional("--lease", "How long a worker owns a message before a crash returns it to the queue (default 2m).");
+        var poll = DurationOption.CreateOptional("--poll", "Longest sleep between looks at the store (default 5s).");
+        var retryFirst = DurationOption.CreateOptional("--retry-first", "Delay before the first retry (default 300s).");
+        var retryMax = DurationOption.CreateOptional("--retry-max", "Longest delay between retries (default 4000s).");
+        var lifetime = DurationOption.CreateOptional("--lifetime", "How long a message may stay queued before it expires (default 5d).");
+        var grace = DurationOption.CreateOptional("--grace", "On SIGTERM/Ctrl+C, how long in-flight deliveries may finish before they are cancelled and released (default 20s).");
         var noBounces = new Option<bool>("--no-bounces") { Description = "Do not send delivery status notifications for bounced or expired recipients." };
-        var exitWhenIdle = new Option<bool>("--exit-when-idle") { Description = "Exit once nothing is pending or leased (for batch runs and tests)." };
+        var exitWhenIdle = new Option<bool>("--exit-when-idle") { Description = "Exit once nothing is pending or leased (batch runs and tests); runs no HTTP API unless --http is given." };
         var json = new Option<bool>("--json") { Description = "Print each recipient's new state as a JSON line." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log to stderr." };
-        var command = new Command("serve", "Deliver queued mail: retries with backoff, bounces, per-domain limits; stops gracefully on SIGTERM or Ctrl+C.")
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log information to stderr (warnings and errors are always logged)." };
+        var command = new Command("serve", "Run the sending server: the HTTP API (127.0.0.1:8025 by default) and the delivery worker (retries with backoff, bounces, per-domain limits); stops gracefully on SIGTERM or Ctrl+C.")
         {
-            store, concurrency, perDomain, hostName, dns, route, port, tls, lease, poll, retryFirst, retryMax, lifetime, grace, noBounces, exitWhenIdle, json, verbose,
+            http, store, concurrency, perDomain, hostName, dns, route, port, tls, lease, poll, retryFirst, retryMax, lifetime, grace, noBounces, exitWhenIdle, json, verbose,
         };
+        server.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
         {
+            // Configuration file, then environment (both in Load), then the options given on this command line.
+            MailServerSettings settings = server.Load(parse);
+            var d = settings.Delivery;
+            if (parse.GetValue(store) is { Length: > 0 } s) { settings.Store = s; }
+            else if (Environment.GetEnvironmentVariable("MAILBROKER_STORE") is { Length: > 0 } env) { settings.Store = env; }
+            if (parse.GetValue(http) is { Length: > 0 } listen) { settings.Http.Listen = listen; }
+            else if (parse.GetValue(exitWhenIdle)) { settings.Http.Listen = "none"; }
+            if (parse.GetValue(hostName) is { Length: > 0 } h) { settings.HostName = h; }
+            if (parse.GetValue(concurrency) is { } n) { d.Concurrency = n; }
+            if (parse.GetValue(perDomain) is { } pd) { d.PerDomain = pd; }
+            if (parse.GetValue(port) is { } p) { d.Port = p; }
+            if (parse.GetValue(tls) is { } t) { d.Tls = t; }
+            if (parse.GetValue(lease) is { } l) { d.Lease = l; }
+            if (parse.GetValue(poll) is { } pl) { d.Poll = pl; }
+            if (parse.GetValue(retryFirst) is { } rf) { d.RetryFirst = rf; }
+            if (parse.GetValue(retryMax) is { } rm) { d.RetryMax = rm; }
+            if (parse.GetValue(lifetime) is { } lt) { d.Lifetime = lt; }
+            if (parse.GetValue(grace) is { } g) { d.Grace = g; }
+            if (parse.GetValue(noBounces)) { d.Bounces = false; }
+            if (parse.GetValue(dns) is { Length: > 0 } servers) { d.Dns = [.. servers]; }
+            if (parse.GetValue(route) is { Length: > 0 } routes) { d.Routes = [.. routes]; }
+
             using var loggers = LoggerFactory.Create(b =>
             {
-                if (parse.GetValue(verbose))
-                {
-                    b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information);
-                    b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-                }
+                b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+                b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+                // Kestrel's own connection chatter (a client that went away) is not an operator's problem.
+                b.AddFilter("Microsoft.AspNetCore.Server.Kestrel", parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Error);
             });
-            var config = new BrokerConfig
+            MailServer mail;
+            try
             {
-                HostName = parse.GetValue(hostName)!,
-                SmtpPort = parse.GetValue(port),
-                Tls = parse.GetValue(tls),
-                LoggerFactory = loggers,
-            };
-            foreach (var server in parse.GetValue(dns) ?? []) { config.DnsServers.Add(server); }
-            foreach (var entry in parse.GetValue(route) ?? [])
-            {
-                int eq = entry.IndexOf('=', StringComparison.Ordinal);
-                if (eq <= 0 || eq == entry.Length - 1)
-                {
-                    Console.Error.WriteLine($"mailbroker serve: --route expects DOMAIN=HOST[:PORT], got '{entry}'.");
-                    return 2;
-                }
-                config.Routes[entry[..eq]] = entry[(eq + 1)..];
+                mail = await MailServer.CreateAsync(settings, loggers, ct);
             }
-            var options = new QueueOptions
+            catch (ServerConfigurationException ex)
             {
-                MaxConcurrentDeliveries = parse.GetValue(concurrency),
-                MaxConcurrentPerDomain = parse.GetValue(perDomain),
-                HostName = config.HostName,
-                LeaseDuration = parse.GetValue(lease),
-                PollInterval = parse.GetValue(poll),
-                FirstRetryDelay = parse.GetValue(retryFirst),
-                MaxRetryDelay = parse.GetValue(retryMax),
-                MessageLifetime = parse.GetValue(lifetime),
-                SendBounces = !parse.GetValue(noBounces),
-            };
-            await using var queue = QueueCommand.Open(parse.GetValue(store)!, options);
-            await using var transport = new SmtpTransport(config);
-            var worker = new QueueWorker(queue, transport, loggers.CreateLogger<QueueWorker>());
+                throw new UsageException(ex.Message, ex);
+            }
+            await using var _ = mail;
             bool asJson = parse.GetValue(json);
             var output = new object();
-            worker.RecipientUpdated += (_, e) =>
+            mail.Worker.RecipientUpdated += (_, e) =>
             {
                 string line = asJson
                     ? JsonSerializer.Serialize(new { id = e.MessageId, recipient = e.Recipient, state = e.State.ToString().ToLowerInvariant(), attempts = e.Attempts, nextAttemptAt = e.NextAttemptAt, detail = e.Detail, bounceId = e.BounceId })
@@ -93,13 +95,21 @@ internal static class ServeCommand
                     Console.Out.Flush();
                 }
             };
-            await worker.StartAsync(ct);
-            Console.Error.WriteLine($"mailbroker serve: delivering from {options.Store} as {worker.Owner} ({options.MaxConcurrentDeliveries} at a time)");
+            try
+            {
+                await mail.StartAsync(ct);
+            }
+            catch (IOException ex)
+            {
+                Console.Error.WriteLine($"mailbroker serve: cannot listen on {settings.Http.Listen}: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+            await PrintStartedAsync(mail, settings, ct);
             try
             {
                 if (parse.GetValue(exitWhenIdle))
                 {
-                    await WaitUntilIdleAsync(queue, worker, options.PollInterval, ct);
+                    await WaitUntilIdleAsync(mail.Queue, mail.Worker, d.Poll, ct);
                 }
                 else
                 {
@@ -108,15 +118,31 @@ internal static class ServeCommand
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine("mailbroker serve: stopping; finishing in-flight deliveries");
+                Console.Error.WriteLine("mailbroker serve: stopping; finishing in-flight requests and deliveries");
             }
-            using var graceTimer = new CancellationTokenSource(parse.GetValue(grace));
-            await worker.StopAsync(graceTimer.Token);
-            await worker.DisposeAsync();
+            await mail.StopAsync(CancellationToken.None);
             return 0;
         }));
         return command;
     }
+
+    private static async Task PrintStartedAsync(MailServer mail, MailServerSettings settings, CancellationToken cancellationToken)
+    {
+        Console.Error.WriteLine($"mailbroker serve: delivering from {mail.Queue.Options.Store} as {mail.Worker.Owner} ({mail.Queue.Options.MaxConcurrentDeliveries} at a time)");
+        if (mail.HttpAddresses.Count == 0)
+        {
+            return;
+        }
+        string data = Path.GetFullPath(settings.DataDirectory);
+        Console.Error.WriteLine($"mailbroker serve: HTTP API on {string.Join(", ", mail.HttpAddresses)} (keys in {Path.Combine(data, "server.db")})");
+        if (!await mail.HasActiveKeyAsync(cancellationToken))
+        {
+            Console.Error.WriteLine($"mailbroker serve: no API key yet. Create one with:  mailbroker keys create --name app --data {Quote(settings.DataDirectory)} [--domain example.com]");
+            Console.Error.WriteLine($"  then:  curl -H 'Authorization: Bearer <secret>' -H 'Content-Type: application/json' {mail.HttpAddresses[0]}/v1/messages -d '{{\"from\":\"you@example.com\",\"to\":[\"them@example.net\"],\"subject\":\"Hi\",\"text\":\"Hello\"}}'");
+        }
+    }
+
+    private static string Quote(string path) => path.Contains(' ', StringComparison.Ordinal) ? $"\"{path}\"" : path;
 
     private static async Task WaitUntilIdleAsync(MailQueue queue, QueueWorker worker, TimeSpan poll, CancellationToken cancellationToken)
     {

@@ -1,0 +1,44 @@
+namespace ModernMail.Server.Configuration;
+
+/// <summary>How the queue worker delivers: DNS, routes, port, TLS, concurrency, retries and bounces.</summary>
+public sealed class DeliverySettings
+{
+    /// <summary>DNS servers, "ADDR" or "ADDR:PORT"; empty means the system's resolvers.</summary>
+    public IList<string> Dns { get; set; } = new List<string>();
+
+    /// <summary>Static routes "DOMAIN=HOST[:PORT]" that skip MX lookup; DOMAIN "*" is a smart host.</summary>
+    public IList<string> Routes { get; set; } = new List<string>();
+
+    /// <summary>The TCP port of mail exchangers.</summary>
+    public int Port { get; set; } = 25;
+
+    /// <summary>STARTTLS: Opportunistic, Required or Disabled.</summary>
+    public TlsPolicy Tls { get; set; } = TlsPolicy.Opportunistic;
+
+    /// <summary>Messages delivered at the same time.</summary>
+    public int Concurrency { get; set; } = 16;
+
+    /// <summary>Deliveries at the same time to one recipient domain.</summary>
+    public int PerDomain { get; set; } = 4;
+
+    /// <summary>How long a worker owns a message before a crash returns it to the queue.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The longest sleep between looks at the store.</summary>
+    public TimeSpan Poll { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The delay before the first retry of a deferred recipient.</summary>
+    public TimeSpan RetryFirst { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>The longest delay between retries.</summary>
+    public TimeSpan RetryMax { get; set; } = TimeSpan.FromSeconds(4000);
+
+    /// <summary>How long a message may stay queued before it expires.</summary>
+    public TimeSpan Lifetime { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>Whether bounced and expired recipients produce a delivery status notification.</summary>
+    public bool Bounces { get; set; } = true;
+
+    /// <summary>On shutdown, how long in-flight deliveries may finish before they are cancelled and released.</summary>
+    public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(20);
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using ModernMail.Dkim;
+using ModernMail.Queue;
+
+namespace ModernMail.Server.Configuration;
+
+/// <summary>Turns <see cref="MailServerSettings"/> into the library's option objects, naming the setting when a value is wrong.</summary>
+internal static class SettingsBuilder
+{
+    public static QueueOptions QueueOptions(MailServerSettings settings)
+    {
+        var d = settings.Delivery;
+        var options = new QueueOptions
+        {
+            Store = settings.EffectiveStore,
+            MaxConcurrentDeliveries = d.Concurrency,
+            MaxConcurrentPerDomain = d.PerDomain,
+            HostName = settings.HostName,
+            LeaseDuration = d.Lease,
+            PollInterval = d.Poll,
+            FirstRetryDelay = d.RetryFirst,
+            MaxRetryDelay = d.RetryMax,
+            MessageLifetime = d.Lifetime,
+            SendBounces = d.Bounces,
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ServerConfigurationException($"Delivery: {ex.Message}", ex);
+        }
+        return options;
+    }
+
+    public static BrokerConfig BrokerConfig(MailServerSettings settings, Microsoft.Extensions.Logging.ILoggerFactory loggers)
+    {
+        var d = settings.Delivery;
+        if (d.Port is < 1 or > 65535)
+        {
+            throw new ServerConfigurationException(string.Create(CultureInfo.InvariantCulture, $"Delivery:Port: {d.Port} is not a TCP port (1-65535)."));
+        }
+        var config = new BrokerConfig { HostName = settings.HostName, SmtpPort = d.Port, Tls = d.Tls, LoggerFactory = loggers };
+        foreach (string server in d.Dns)
+        {
+            config.DnsServers.Add(server);
+        }
+        foreach (string route in d.Routes)
+        {
+            int eq = route.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || eq == route.Length - 1)
+            {
+                throw new ServerConfigurationException($"Delivery:Routes / --route: expected DOMAIN=HOST[:PORT], got \"{route}\".");
+            }
+            config.Routes[route[..eq].Trim()] = route[(eq + 1)..].Trim();
+        }
+        return config;
+    }
+
+    public static List<DkimConfig> Dkim(MailServerSettings settings)
+    {
+        var keys = new List<DkimConfig>();
+        for (int i = 0; i < settings.Dkim.Count; i++)
+        {
+            var key = settings.Dkim[i];
+            string where = string.Create(CultureInfo.InvariantCulture, $"Dkim:{i}");
+            if (key.Domain.Length == 0 || key.Selector.Length == 0 || key.KeyFile.Length == 0)
+            {
+                throw new ServerConfigurationException($"{where}: Domain, Selector and KeyFile are all required.");
+            }
+            string pem;
+            try
+            {
+                pem = File.ReadAllText(key.KeyFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new ServerConfigurationException($"{where}:KeyFile: cannot read \"{key.KeyFile}\": {ex.Message}", ex);
+            }
+            try
+            {
+                keys.Add(DkimConfig.FromPem(key.Domain, key.Selector, pem));
+            }
+            catch (DkimException ex)
+            {
+                throw new ServerConfigurationException($"{where} (d={key.Domain}, s={key.Selector}): {ex.Message}", ex);
+            }
+        }
+        return keys;
+    }
+}

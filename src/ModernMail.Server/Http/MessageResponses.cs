@@ -1,0 +1,28 @@
+namespace ModernMail.Server.Http;
+
+/// <summary>The 202 answer: the message is durably queued.</summary>
+internal sealed record AcceptedMessage(string Id, IReadOnlyList<AcceptedRecipient> Recipients);
+
+/// <summary>One recipient of an accepted message.</summary>
+internal sealed record AcceptedRecipient(string Email, string Status);
+
+/// <summary>GET /v1/messages/{id}: the message and each recipient's state.</summary>
+internal sealed record MessageStatus(
+    string Id,
+    string? From,
+    long Size,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt,
+    IReadOnlyList<RecipientStatus> Recipients,
+    IReadOnlyList<string>? Tags,
+    System.Text.Json.JsonElement? Metadata);
+
+/// <summary>One recipient's state: queued, delivering, deferred, delivered, bounced or expired.</summary>
+internal sealed record RecipientStatus(string Email, string Status, int Attempts, DateTimeOffset? NextAttemptAt, string? LastReply, DateTimeOffset UpdatedAt);
+
+/// <summary>GET /v1/messages: a page of messages, oldest first, and the cursor of the next page.</summary>
+internal sealed record MessageList(IReadOnlyList<MessageStatus> Messages, string? NextCursor);
+
+/// <summary>POST /v1/messages/batch: one result per message, in order (an <see cref="AcceptedMessage"/> or a problem).</summary>
+internal sealed record BatchResult(IReadOnlyList<object> Results);

@@ -1,0 +1,177 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ModernMail.Dkim;
+using ModernMail.Mime;
+using ModernMail.Queue;
+using ModernMail.Server.Internal;
+using ModernMail.Server.Storage;
+using ModernMail.Server.Submission;
+
+namespace ModernMail.Server.Http;
+
+/// <summary>Parses, checks and queues one message of a request, turning every refusal into a problem that names the member.</summary>
+internal sealed class MessageSubmitter
+{
+    private readonly SubmissionQueue _queue;
+    private readonly IServerStore _store;
+    private readonly ILogger _logger;
+
+    public MessageSubmitter(SubmissionQueue queue, IServerStore store, ILogger<MessageSubmitter> logger)
+    {
+        _queue = queue;
+        _store = store;
+        _logger = logger;
+    }
+
+    /// <summary>Parses a JSON document as one message and queues it: 202, or a problem.</summary>
+    public Task<ApiOutcome> SubmitAsync(StoredApiKey key, ReadOnlyMemory<byte> json, string prefix, CancellationToken cancellationToken)
+    {
+        MessageRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<MessageRequest>(json.Span, ApiJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            return Task.FromResult(ApiOutcome.Problem(JsonProblem(ex, prefix)));
+        }
+        return SubmitAsync(key, request, prefix, cancellationToken);
+    }
+
+    /// <summary>Queues one already-parsed element of a batch.</summary>
+    public Task<ApiOutcome> SubmitAsync(StoredApiKey key, JsonElement element, string prefix, CancellationToken cancellationToken)
+    {
+        MessageRequest? request;
+        try
+        {
+            request = element.Deserialize<MessageRequest>(ApiJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            return Task.FromResult(ApiOutcome.Problem(JsonProblem(ex, prefix)));
+        }
+        return SubmitAsync(key, request, prefix, cancellationToken);
+    }
+
+    /// <summary>A 400 naming the JSON path and position that failed to parse.</summary>
+    public static ApiProblem JsonProblem(JsonException exception, string prefix)
+    {
+        string? path = exception.Path is { Length: > 0 } p ? prefix + (p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : p == "$" ? "" : p) : null;
+        if (path is { Length: 0 } || (path is not null && path == prefix))
+        {
+            path = prefix.Length > 0 ? prefix.TrimEnd('.') : null;
+        }
+        string where = exception.LineNumber is { } line
+            ? $" (line {line + 1}, byte {exception.BytePositionInLine + 1})"
+            : "";
+        return ApiProblem.BadJson($"The request is not valid JSON for this endpoint{where}: {Reason(exception)}", path);
+    }
+
+    /// <summary>The serializer's reason in API terms: no .NET type names, which mean nothing to a client in another language.</summary>
+    private static string Reason(JsonException exception)
+    {
+        string reason = exception.Message;
+        int cut = reason.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut > 0)
+        {
+            reason = reason[..cut];
+        }
+        if (reason.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return "unknown member (see /openapi/v1.json for the members of a message).";
+        }
+        if (reason.Contains("could not be converted to", StringComparison.Ordinal))
+        {
+            string type = reason[(reason.IndexOf("could not be converted to", StringComparison.Ordinal) + 26)..].TrimEnd('.');
+            string expected = type switch
+            {
+                "System.String" => "a string",
+                _ when type.StartsWith("System.Collections.Generic.List", StringComparison.Ordinal) => "an array",
+                _ when type.StartsWith("System.Collections.Generic.Dictionary", StringComparison.Ordinal) => "an object",
+                _ => "an object",
+            };
+            return $"wrong type; expected {expected}.";
+        }
+        return reason;
+    }
+
+    private async Task<ApiOutcome> SubmitAsync(StoredApiKey key, MessageRequest? request, string prefix, CancellationToken cancellationToken)
+    {
+        if (request is null)
+        {
+            return ApiOutcome.Problem(ApiProblem.BadJson("The message must be a JSON object.", prefix.Length > 0 ? prefix.TrimEnd('.') : null));
+        }
+        try
+        {
+            var (tags, metadata) = MessageMapper.ClientData(request, prefix);
+            SubmittedMessage queued = MessageMapper.IsRaw(request)
+                ? await SubmitRawAsync(key, request, prefix, cancellationToken).ConfigureAwait(false)
+                : await SubmitStructuredAsync(key, request, prefix, cancellationToken).ConfigureAwait(false);
+            if (tags is not null || metadata is not null)
+            {
+                await _store.SaveMessageInfoAsync(new MessageInfo(queued.Id, key.Id, tags, metadata), CancellationToken.None).ConfigureAwait(false);
+            }
+            var recipients = new AcceptedRecipient[queued.Recipients.Count];
+            for (int i = 0; i < recipients.Length; i++)
+            {
+                recipients[i] = new AcceptedRecipient(queued.Recipients[i], "queued");
+            }
+            ServerLog.MessageQueued(_logger, queued.Id, key.Name, recipients.Length);
+            return ApiOutcome.Json(202, new AcceptedMessage(queued.Id, recipients));
+        }
+        catch (ApiProblem problem)
+        {
+            return ApiOutcome.Problem(problem);
+        }
+        catch (MailMessageFormatException ex)
+        {
+            return ApiOutcome.Problem(ApiProblem.Invalid(Detail(ex.Message, ex.Field), MessageMapper.JsonField(ex.Field, prefix)));
+        }
+        catch (DkimException ex)
+        {
+            return ApiOutcome.Problem(ApiProblem.Invalid($"The message cannot be DKIM-signed: {ex.Message}", prefix + (MessageMapper.IsRaw(request) ? "raw" : "from")));
+        }
+        catch (ArgumentException ex)
+        {
+            string message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+            string field = ex.ParamName is "message" or null ? prefix + "to" : prefix + ex.ParamName;
+            return ApiOutcome.Problem(ApiProblem.Invalid(message, field));
+        }
+        catch (QueueStoreException ex)
+        {
+            ServerLog.StoreFailed(_logger, ex);
+            return ApiOutcome.Problem(new ApiProblem(503, "Queue unavailable", "The message was not queued: the queue store is unavailable. Retry later."));
+        }
+    }
+
+    private async Task<SubmittedMessage> SubmitStructuredAsync(StoredApiKey key, MessageRequest request, string prefix, CancellationToken cancellationToken)
+    {
+        using var message = MessageMapper.ToMailMessage(request, prefix);
+        // From is set by the mapper, which refuses a message without one.
+        CheckDomain(key, message.From!.Host, prefix + "from");
+        return await _queue.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SubmittedMessage> SubmitRawAsync(StoredApiKey key, MessageRequest request, string prefix, CancellationToken cancellationToken)
+    {
+        var (envelope, bytes) = MessageMapper.ToRaw(request, prefix);
+        bytes = RawMessage.Normalize(bytes, prefix + "raw");
+        var (from, signed) = RawMessage.ReadHeaders(bytes, prefix + "raw");
+        // Both the envelope sender and the header From: a key limited to one domain must not spoof another in either.
+        CheckDomain(key, envelope.Sender!.Host, prefix + "envelope.from"); // ToRaw always sets a sender.
+        CheckDomain(key, from.Host, prefix + "raw");
+        return await _queue.EnqueueRawAsync(envelope, bytes, from, signed, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void CheckDomain(StoredApiKey key, string domain, string field)
+    {
+        if (!key.AllowsDomain(domain))
+        {
+            throw new ApiProblem(403, "Sender domain not allowed",
+                $"The API key \"{key.Name}\" may send from {string.Join(", ", key.Domains)} only, not from {domain}.", field);
+        }
+    }
+
+    private static string Detail(string message, string field) =>
+        field.Length > 0 && message.StartsWith(field + ": ", StringComparison.Ordinal) ? message[(field.Length + 2)..] : message;
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace ModernMail.Server.Internal;
+
+/// <summary>The server's log messages (EventIds 7000-7099). Secrets are never logged: keys appear by name only.</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(EventId = 7000, Level = LogLevel.Information, Message = "{MessageId} queued for key {KeyName}: {Count} recipient(s)")]
+    public static partial void MessageQueued(ILogger logger, string messageId, string keyName, int count);
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "The store failed; the request was answered 503")]
+    public static partial void StoreFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}; answered 500 (trace {TraceId})")]
+    public static partial void Unhandled(ILogger logger, Exception exception, string method, string path, string traceId);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Refused {Method} {Path}: {Reason}")]
+    public static partial void Refused(ILogger logger, string method, string path, string reason);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Authentication failed from {Remote}: {Reason}")]
+    public static partial void AuthenticationFailed(ILogger logger, string? remote, string reason);
+}

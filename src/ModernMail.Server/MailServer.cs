@@ -1,0 +1,275 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ModernMail.Delivery;
+using ModernMail.Dkim;
+using ModernMail.PostgreSql;
+using ModernMail.Queue;
+using ModernMail.Server.Configuration;
+using ModernMail.Server.Http;
+using ModernMail.Server.Idempotency;
+using ModernMail.Server.Internal;
+using ModernMail.Server.Keys;
+using ModernMail.Server.Storage;
+using ModernMail.Server.Submission;
+
+namespace ModernMail.Server;
+
+/// <summary>The sending server: the HTTP API and the queue worker in one process, over one queue store.</summary>
+/// <example>
+/// <code>
+/// await using var server = await MailServer.CreateAsync(ServerConfigurationLoader.Load("mailbroker.json"), loggerFactory);
+/// await server.StartAsync();
+/// // ... until shutdown
+/// await server.StopAsync();
+/// </code>
+/// </example>
+public sealed class MailServer : IAsyncDisposable
+{
+    private readonly MailServerSettings _settings;
+    private readonly SubmissionQueue _queues;
+    private readonly IServerStore? _serverStore;
+    private readonly SmtpTransport _transport;
+    private readonly QueueWorker _worker;
+    private readonly WebApplication? _app;
+
+    private MailServer(MailServerSettings settings, SubmissionQueue queues, IServerStore? serverStore, SmtpTransport transport, QueueWorker worker, WebApplication? app)
+    {
+        _settings = settings;
+        _queues = queues;
+        _serverStore = serverStore;
+        _transport = transport;
+        _worker = worker;
+        _app = app;
+    }
+
+    /// <summary>The queue the worker delivers from.</summary>
+    public MailQueue Queue => _queues.WorkerQueue;
+
+    /// <summary>The queue worker.</summary>
+    public QueueWorker Worker => _worker;
+
+    /// <summary>The URLs the HTTP API listens on, once started (empty without HTTP).</summary>
+    public IReadOnlyList<string> HttpAddresses =>
+        _app?.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    /// <summary>Whether the server store holds at least one active API key (false without HTTP).</summary>
+    internal async Task<bool> HasActiveKeyAsync(CancellationToken cancellationToken)
+    {
+        if (_serverStore is null)
+        {
+            return false;
+        }
+        var keys = await _serverStore.ListKeysAsync(cancellationToken).ConfigureAwait(false);
+        return keys.Any(k => k.IsActive);
+    }
+
+    /// <summary>Opens and initializes the stores, loads the DKIM keys and builds the HTTP API (unless <see cref="HttpSettings.Listen"/> is "none").</summary>
+    /// <exception cref="ServerConfigurationException">A setting is invalid; the message names it.</exception>
+    /// <exception cref="QueueStoreException">A store cannot be opened or initialized.</exception>
+    public static async Task<MailServer> CreateAsync(MailServerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        QueueOptions options = SettingsBuilder.QueueOptions(settings);
+        options.StoreFactory ??= PostgreSqlQueueStore.FactoryFor(options.Store);
+        List<DkimConfig> dkim = SettingsBuilder.Dkim(settings);
+        BrokerConfig broker = SettingsBuilder.BrokerConfig(settings, loggerFactory);
+        IReadOnlyList<IPEndPoint> endpoints = settings.Http.IsDisabled ? [] : ParseListen(settings.Http.Listen);
+
+        SmtpTransport transport;
+        try
+        {
+            transport = new SmtpTransport(broker);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ServerConfigurationException($"Delivery: {ex.Message}", ex);
+        }
+
+        IQueueStore? store = null;
+        SubmissionQueue? queues = null;
+        IServerStore? serverStore = null;
+        try
+        {
+            try
+            {
+                store = QueueStoreFactory.Create(options.Store);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ServerConfigurationException($"Store: {ex.Message}", ex);
+            }
+            try
+            {
+                queues = new SubmissionQueue(store, options, dkim);
+            }
+            catch (DkimException ex)
+            {
+                throw new ServerConfigurationException($"Dkim: {ex.Message}", ex);
+            }
+            await queues.WorkerQueue.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+            var worker = new QueueWorker(queues.WorkerQueue, transport, loggerFactory.CreateLogger<QueueWorker>());
+            WebApplication? app = null;
+            if (endpoints.Count > 0)
+            {
+                serverStore = new SqliteServerStore(settings.DataDirectory);
+                await serverStore.InitializeAsync(cancellationToken).ConfigureAwait(false);
+                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore, worker);
+            }
+            return new MailServer(settings, queues, serverStore, transport, worker, app);
+        }
+        catch
+        {
+            if (queues is not null)
+            {
+                await queues.DisposeAsync().ConfigureAwait(false);
+            }
+            if (store is not null)
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
+            }
+            if (serverStore is not null)
+            {
+                await serverStore.DisposeAsync().ConfigureAwait(false);
+            }
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Starts the worker and, if configured, the HTTP listener.</summary>
+    /// <exception cref="IOException">The HTTP address is in use or cannot be bound.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_app is null)
+        {
+            await _worker.StartAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops taking requests (in-flight ones finish), then stops the worker within the grace period.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_app is null)
+        {
+            using var grace = new CancellationTokenSource(_settings.Delivery.Grace);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, grace.Token);
+            await _worker.StopAsync(linked.Token).ConfigureAwait(false);
+            return;
+        }
+        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Releases the listener, the stores and the transport.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+        await _worker.DisposeAsync().ConfigureAwait(false);
+        IQueueStore store = _queues.WorkerQueue.Store;
+        await _queues.DisposeAsync().ConfigureAwait(false);
+        await store.DisposeAsync().ConfigureAwait(false);
+        if (_serverStore is not null)
+        {
+            await _serverStore.DisposeAsync().ConfigureAwait(false);
+        }
+        await _transport.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static WebApplication BuildApp(MailServerSettings settings, IReadOnlyList<IPEndPoint> endpoints, ILoggerFactory loggerFactory,
+        SubmissionQueue queues, IServerStore serverStore, QueueWorker worker)
+    {
+        // Production always: the developer exception page (stack traces to clients) is never switched on by an environment variable.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production, Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Delivery.Grace + TimeSpan.FromSeconds(10));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (var endpoint in endpoints)
+            {
+                kestrel.Listen(endpoint);
+            }
+            var limits = kestrel.Limits;
+            limits.MaxRequestBodySize = settings.Http.MaxRequestBodySize;
+            limits.RequestHeadersTimeout = settings.Http.RequestHeadersTimeout;
+            limits.KeepAliveTimeout = settings.Http.KeepAliveTimeout;
+            limits.MaxConcurrentConnections = settings.Http.MaxConcurrentConnections;
+            limits.MinRequestBodyDataRate = new MinDataRate(settings.Http.MinRequestBodyDataRate, settings.Http.MinRequestBodyDataRateGracePeriod);
+            limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+
+        var time = TimeProvider.System;
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(queues);
+        builder.Services.AddSingleton(serverStore);
+        builder.Services.AddSingleton(sp => new ApiKeyService(serverStore, time));
+        builder.Services.AddSingleton(sp => new IdempotencyGate(serverStore, time));
+        builder.Services.AddSingleton<MessageSubmitter>();
+        builder.Services.AddSingleton<ApiKeyFilter>();
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHostedService(_ => new QueueWorkerService(worker, settings.Delivery.Grace));
+        builder.Services.AddHostedService<IdempotencyPurgeService>();
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = _ => true });
+        app.UseStatusCodePages(async context =>
+        {
+            // 404 for an unknown path, 405 for a wrong method, 415: the same problem shape as every other error.
+            var http = context.HttpContext;
+            int status = http.Response.StatusCode;
+            // 415 comes from routing (the endpoints declare application/json) before authentication.
+            var problem = status switch
+            {
+                415 => new ApiProblem(415, "Unsupported media type", $"Send the request body as JSON with Content-Type: application/json (got {http.Request.ContentType ?? "none"}).", "Content-Type"),
+                405 => new ApiProblem(405, "Method not allowed", $"{http.Request.Method} is not allowed on {http.Request.Path} (see /openapi/v1.json)."),
+                404 => new ApiProblem(404, "Not found", $"{http.Request.Path} is not part of this API (see /openapi/v1.json)."),
+                _ => new ApiProblem(status, "Error", $"{http.Request.Method} {http.Request.Path} failed with status {status}."),
+            };
+            await ApiOutcome.Problem(problem).WriteAsync(http).ConfigureAwait(false);
+        });
+        app.MapOpenApi();
+        HealthEndpoints.Map(app);
+        MessageEndpoints.Map(app);
+        return app;
+    }
+
+    /// <summary>Parses "ADDRESS:PORT[,ADDRESS:PORT...]"; "localhost" means 127.0.0.1.</summary>
+    private static IReadOnlyList<IPEndPoint> ParseListen(string listen)
+    {
+        var endpoints = new List<IPEndPoint>();
+        foreach (string part in listen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string text = part.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + part[9..] : part;
+            if (!IPEndPoint.TryParse(text, out var endpoint) || !text.Contains(':', StringComparison.Ordinal) || endpoint.Port is < 0 or > 65535
+                || (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !text.StartsWith('[')))
+            {
+                throw new ServerConfigurationException($"Http:Listen / --http: \"{part}\" is not ADDRESS:PORT (e.g. 127.0.0.1:8025, [::1]:8025, 0.0.0.0:8025) or \"none\".");
+            }
+            endpoints.Add(endpoint);
+        }
+        if (endpoints.Count == 0)
+        {
+            throw new ServerConfigurationException("Http:Listen / --http: give ADDRESS:PORT or \"none\".");
+        }
+        return endpoints;
+    }
+
+    internal static string Describe(IPEndPoint endpoint) => string.Create(CultureInfo.InvariantCulture, $"http://{endpoint}");
+}
