@@ -1,0 +1,75 @@
+using ModernMail.Server.Configuration;
+using Xunit;
+
+namespace ModernMail.Tests.Server;
+
+public sealed class ServerConfigurationTests
+{
+    private static string RepoFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ModernMail.slnx")))
+            {
+                return Path.Combine(dir.FullName, relative);
+            }
+        }
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
+    public void NoConfiguration_IsALocalInstance()
+    {
+        var settings = ServerConfigurationLoader.Load(null, new Dictionary<string, string?>());
+        Assert.Equal("127.0.0.1:8025", settings.Http.Listen);
+        Assert.Equal("sqlite:mailbroker-data", settings.EffectiveStore);
+        Assert.Equal(25L * 1024 * 1024, settings.Http.MaxRequestBodySize);
+    }
+
+    [Fact]
+    public void ExampleFile_Loads_AndEnvironmentOverridesIt()
+    {
+        string file = RepoFile("docs/mailbroker.example.json");
+        var settings = ServerConfigurationLoader.Load(file, new Dictionary<string, string?>
+        {
+            ["MAILBROKER__HTTP__LISTEN"] = "0.0.0.0:9000",
+            ["MAILBROKER__DELIVERY__CONCURRENCY"] = "32",
+            ["OTHER__HTTP__LISTEN"] = "ignored",
+        });
+        Assert.Equal("0.0.0.0:9000", settings.Http.Listen);
+        Assert.Equal(32, settings.Delivery.Concurrency);
+        Assert.Equal("mail.example.com", settings.HostName);
+        Assert.Equal(TimeSpan.FromDays(5), settings.Delivery.Lifetime);
+        Assert.Equal(2, settings.Dkim.Count);
+        // A relative key path is relative to the file, an absolute one is kept.
+        Assert.Equal(Path.Combine(Path.GetDirectoryName(file)!, "keys/example.com.s1.pem"), settings.Dkim[0].KeyFile);
+        Assert.Equal("/etc/mailbroker/example.org.pem", settings.Dkim[1].KeyFile);
+    }
+
+    [Theory]
+    [InlineData("{\"Http\": {\"Lisen\": \"x\"}}", "Lisen")]
+    [InlineData("{\"Delivery\": {\"Concurrency\": \"many\"}}", "Concurrency")]
+    [InlineData("{\"Http\": ", "")]
+    public void BadFile_NamesTheProblem(string json, string named)
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, json);
+            var ex = Assert.Throws<ServerConfigurationException>(() => ServerConfigurationLoader.Load(file, new Dictionary<string, string?>()));
+            Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+            Assert.Contains("--config", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void MissingFile_IsAnError()
+    {
+        var ex = Assert.Throws<ServerConfigurationException>(() => ServerConfigurationLoader.Load("/nonexistent/mailbroker.json", new Dictionary<string, string?>()));
+        Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
+    }
+}
