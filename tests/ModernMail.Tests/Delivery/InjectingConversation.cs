@@ -7,6 +7,7 @@ public enum InjectionStage
 {
     Greeting,
     Ehlo,
+    StartTls,
     Mail,
     Rcpt1,
     Rcpt2,
@@ -95,8 +96,11 @@ internal sealed class ServerDecisions
 /// <summary>An honest little SMTP server (it decides by the recipient's local part: ok*, bad*, later*) that writes
 /// one reply out of turn, once, where <see cref="Injection"/> says. Every reply names its message and, for RCPT,
 /// its recipient, so a reply handed to the wrong recipient or message is visible.</summary>
-internal sealed partial class InjectingConversation(Injection? injection, bool pipelining, ServerDecisions decisions) : IScriptedConversation
+/// <remarks>With <c>tls</c> it offers STARTTLS; the EHLO stage is the first EHLO, before TLS.</remarks>
+internal sealed partial class InjectingConversation(Injection? injection, bool pipelining, bool tls, ServerDecisions decisions) : IScriptedConversation
 {
+    private bool _secured;
+    private int _ehloCount;
     private string? _message;
     private int _rcptCount;
     private int _accepted;
@@ -104,8 +108,11 @@ internal sealed partial class InjectingConversation(Injection? injection, bool p
 
     public bool ExpectsBody { get; private set; }
 
+    public bool StartsTls { get; private set; }
+
     public string? Answer(string line)
     {
+        StartsTls = false;
         if (line.Length == 0)
         {
             return Reply(InjectionStage.Greeting, "220 noisy.test ESMTP");
@@ -123,7 +130,15 @@ internal sealed partial class InjectingConversation(Injection? injection, bool p
         switch (verb)
         {
             case "EHLO":
-                return Reply(InjectionStage.Ehlo, pipelining ? "250-noisy.test\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES" : "250-noisy.test\r\n250 ENHANCEDSTATUSCODES");
+                {
+                    _ehloCount++;
+                    string reply = "250-noisy.test\r\n" + (pipelining ? "250-PIPELINING\r\n" : "") + (tls && !_secured ? "250-STARTTLS\r\n" : "") + "250 ENHANCEDSTATUSCODES";
+                    return _ehloCount == 1 ? Reply(InjectionStage.Ehlo, reply) : reply + "\r\n";
+                }
+            case "STARTTLS" when tls && !_secured:
+                _secured = true;
+                StartsTls = true;
+                return Reply(InjectionStage.StartTls, "220 2.0.0 go ahead");
             case "MAIL":
                 {
                     if (_injectedHere)
@@ -196,7 +211,7 @@ internal sealed partial class InjectingConversation(Injection? injection, bool p
     /// <summary>Whether the stage now belongs to the message the injection is for.</summary>
     private bool Due(Injection due) => due.Stage switch
     {
-        InjectionStage.Greeting or InjectionStage.Ehlo => due.Message == 1,
+        InjectionStage.Greeting or InjectionStage.Ehlo or InjectionStage.StartTls => due.Message == 1,
         // The RSET that readies a pooled connection for message N comes after message N-1 and before N's MAIL.
         InjectionStage.Rset => _message is null && decisions.FinalOf($"m{due.Message - 1}") is not null && !decisions.SawMail($"m{due.Message}"),
         _ => _message == $"m{due.Message}",

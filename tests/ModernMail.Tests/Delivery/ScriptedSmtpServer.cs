@@ -238,6 +238,20 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
         while (answer is not null)
         {
             await stream.WriteAsync(Encoding.UTF8.GetBytes(answer), _stop.Token);
+            if (conversation.StartsTls)
+            {
+                var tls = new SslStream(stream);
+                try
+                {
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = s_certificate.Value }, _stop.Token);
+                }
+                catch (System.Security.Authentication.AuthenticationException)
+                {
+                    return; // the client gave up on TLS (for example after seeing a reply out of turn)
+                }
+                stream = tls;
+                reader = new LineReader(tls);
+            }
             if (conversation.ExpectsBody)
             {
                 if (!await ReadBodyAsync(reader))
@@ -366,6 +380,9 @@ internal interface IScriptedConversation
 {
     /// <summary>True after an answer that asked for a message body (354): the next line the conversation sees is ".".</summary>
     bool ExpectsBody { get; }
+
+    /// <summary>True after an answer that accepted STARTTLS: the server handshakes before reading the next line.</summary>
+    bool StartsTls { get; }
 
     /// <summary>The bytes to send, in one write, in answer to <paramref name="line"/> ("" on connect, "." after a
     /// message body); null hangs up.</summary>

@@ -13,15 +13,20 @@ public partial class SmtpTransportFaultTests
 {
     private static readonly string[] s_matrixRecipients = ["ok1@a.test", "bad@a.test", "later@a.test", "ok2@a.test"];
 
-    public static TheoryData<InjectionStage, InjectionKind, bool, int> Injections()
+    public static TheoryData<InjectionStage, InjectionKind, bool, bool, int> Injections()
     {
-        var data = new TheoryData<InjectionStage, InjectionKind, bool, int>();
-        foreach (bool pipelining in new[] { true, false })
+        var data = new TheoryData<InjectionStage, InjectionKind, bool, bool, int>();
+        // Over TLS the client cannot see undecrypted records in the socket before a command: pipelined is the harder case.
+        foreach (var (pipelining, tls) in new[] { (true, false), (false, false), (true, true) })
         {
             // Message 0: no injection at all, the control.
-            data.Add(InjectionStage.Greeting, InjectionKind.Extra250, pipelining, 0);
+            data.Add(InjectionStage.Greeting, InjectionKind.Extra250, pipelining, tls, 0);
             foreach (var stage in Enum.GetValues<InjectionStage>())
             {
+                if (stage == InjectionStage.StartTls && !tls)
+                {
+                    continue;
+                }
                 foreach (var kind in Enum.GetValues<InjectionKind>())
                 {
                     foreach (int message in new[] { 1, 2 })
@@ -29,13 +34,13 @@ public partial class SmtpTransportFaultTests
                         // Greeting and EHLO happen once, before message 1; the reuse RSET only before message 2.
                         bool happens = stage switch
                         {
-                            InjectionStage.Greeting or InjectionStage.Ehlo => message == 1,
+                            InjectionStage.Greeting or InjectionStage.Ehlo or InjectionStage.StartTls => message == 1,
                             InjectionStage.Rset => message == 2,
                             _ => true,
                         };
                         if (happens)
                         {
-                            data.Add(stage, kind, pipelining, message);
+                            data.Add(stage, kind, pipelining, tls, message);
                         }
                     }
                 }
@@ -46,16 +51,19 @@ public partial class SmtpTransportFaultTests
 
     [Theory(Timeout = 60000)]
     [MemberData(nameof(Injections))]
-    public async Task Deliver_ReplyOutOfTurn_EveryRecipientGetsItsOwnDecisionOrIsTransient(InjectionStage stage, InjectionKind kind, bool pipelining, int message)
+    public async Task Deliver_ReplyOutOfTurn_EveryRecipientGetsItsOwnDecisionOrIsTransient(InjectionStage stage, InjectionKind kind, bool pipelining, bool tls, int message)
     {
         var injection = message == 0 ? null : new Injection(stage, kind, message);
         var decisions = new ServerDecisions();
-        var server = new ScriptedSmtpServer { Conversation = () => new InjectingConversation(injection, pipelining, decisions) };
+        var server = new ScriptedSmtpServer { Conversation = () => new InjectingConversation(injection, pipelining, tls, decisions) };
         for (int i = 0; i < 4; i++)
         {
             server.Then("SERVE");
         }
-        var transport = new SmtpTransport(Config(server));
+        ScriptedSmtpServer.WarmUpCertificate();
+        var config = Config(server, tls ? TlsPolicy.Required : TlsPolicy.Opportunistic);
+        config.Timeouts.Command = TimeSpan.FromSeconds(25); // a TLS handshake on a loaded 2-core machine
+        var transport = new SmtpTransport(config);
 
         var results = new List<IReadOnlyList<DeliveryResult>>();
         for (int m = 1; m <= 3; m++)
@@ -76,6 +84,7 @@ public partial class SmtpTransportFaultTests
                 var result = results[m - 1][i];
                 Assert.Equal(s_matrixRecipients[i], result.Recipient.Address);
                 AssertServersOwnDecisionOrTransient(decisions, id, result);
+                Assert.True(!result.Delivered || result.UsedTls == tls, "delivered without the TLS the policy requires");
             }
             // A message the stray reply did not touch (or touched only after its final reply) is decided exactly;
             // so is one whose pooled connection answered RSET twice: it moves to a new connection.
