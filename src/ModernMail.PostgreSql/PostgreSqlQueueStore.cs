@@ -16,14 +16,8 @@ public sealed class PostgreSqlQueueStore : IQueueStore
     public static Func<IQueueStore>? FactoryFor(string store)
     {
         ArgumentNullException.ThrowIfNull(store);
-        int colon = store.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
-        {
-            return null;
-        }
-        string scheme = store[..colon];
-        string location = store[(colon + 1)..];
-        return scheme.Equals("postgres", StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase)
+        return QueueStoreFactory.TrySplitScheme(store, out string? scheme, out string location)
+            && (scheme.Equals("postgres", StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase))
             ? () => new PostgreSqlQueueStore(location)
             : null;
     }

@@ -1,9 +1,5 @@
-using System;
-using System.Collections.Generic;
 using System.Data.Common;
-using System.Globalization;
 using System.Threading.Channels;
-using ModernMail.Delivery.Internal;
 
 namespace ModernMail.Queue.Internal;
 
