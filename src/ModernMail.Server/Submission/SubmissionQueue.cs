@@ -1,5 +1,4 @@
 using System.Net.Mail;
-using System.Text;
 using ModernMail.Delivery;
 using ModernMail.Delivery.Internal;
 using ModernMail.Dkim;
@@ -12,34 +11,31 @@ namespace ModernMail.Server.Submission;
 /// <summary>The one way mail enters the queue from the server's front doors (HTTP now, SMTP submission later):
 /// the same validation as <see cref="MailBroker"/>, DKIM keys chosen by the From domain, and an answer only after commit.</summary>
 /// <remarks>
-/// One <see cref="MailQueue"/> per signing domain, all over the same <see cref="IQueueStore"/> instance: each queue's
-/// <see cref="QueueOptions.DkimSignatures"/> holds that domain's keys, so structured messages are composed and signed by the
-/// library's own enqueue path. The worker listens to <see cref="WorkerQueue"/>; enqueues through another queue wake it
-/// explicitly. Raw messages are signed here (if they carry no DKIM-Signature yet) with signers built once per domain.
+/// One <see cref="MailQueue"/> over the store, and one <see cref="MessagePreparer"/> per signing domain (signers built once):
+/// structured messages are prepared exactly as <see cref="MailBroker"/> prepares them, raw ones (unless they carry a
+/// DKIM-Signature already) are signed by the same preparer, and both are stored through <see cref="WorkerQueue"/>.
 /// </remarks>
 internal sealed class SubmissionQueue : IAsyncDisposable
 {
-    private readonly Dictionary<string, (MailQueue Queue, DkimSigner[] Signers)> _domains = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, MessagePreparer> _domains = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Creates the queues over <paramref name="store"/>; <paramref name="dkim"/> lists the keys, several per domain allowed.</summary>
+    /// <summary>Creates the queue over <paramref name="store"/>; <paramref name="dkim"/> lists the keys, several per domain allowed.</summary>
     /// <exception cref="DkimException">A key is invalid.</exception>
     public SubmissionQueue(IQueueStore store, QueueOptions options, IReadOnlyList<DkimConfig> dkim)
     {
         WorkerQueue = new MailQueue(store, options);
         foreach (var group in dkim.GroupBy(d => d.Domain.TrimEnd('.'), StringComparer.OrdinalIgnoreCase))
         {
-            var domainOptions = Copy(options);
-            var signers = new List<DkimSigner>();
-            foreach (var config in group)
+            var config = new BrokerConfig { HostName = options.HostName, TimeProvider = options.TimeProvider };
+            foreach (var key in group)
             {
-                domainOptions.DkimSignatures.Add(config);
-                signers.Add(new DkimSigner(config));
+                config.DkimSignatures.Add(key);
             }
-            _domains[group.Key] = (new MailQueue(store, domainOptions), signers.ToArray());
+            _domains[group.Key] = new MessagePreparer(config);
         }
     }
 
-    /// <summary>The queue the worker delivers from (no signing keys of its own).</summary>
+    /// <summary>The queue the worker delivers from; every message is stored through it.</summary>
     public MailQueue WorkerQueue { get; }
 
     /// <summary>The signing domains configured.</summary>
@@ -51,14 +47,20 @@ internal sealed class SubmissionQueue : IAsyncDisposable
     /// <exception cref="QueueStoreException">The store failed; nothing was queued.</exception>
     public async Task<SubmittedMessage> EnqueueAsync(MailMessage message, CancellationToken cancellationToken)
     {
-        // Validation first, and the recipient list for the answer; EnqueueAsync validates the same way again (cheap).
-        Envelope envelope = MessagePreparer.BuildEnvelope(message);
-        MailQueue queue = message.From is { } from && Find(from.Host) is { } domain ? domain.Queue : WorkerQueue;
-        string id = await queue.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
-        Wake(queue);
-        return new SubmittedMessage(id, Addresses(envelope));
+        if (message.From is not { } from || Find(from.Host) is not { } preparer)
+        {
+            // No keys for this sender: the queue's own (unsigned) preparation; the envelope is built for the answer.
+            Envelope unsigned = MessagePreparer.BuildEnvelope(message);
+            string plainId = await WorkerQueue.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+            return new SubmittedMessage(plainId, Addresses(unsigned));
+        }
+        var prepared = await preparer.PrepareAsync(message, withEnvelope: true, cancellationToken).ConfigureAwait(false);
+        await using (prepared.ConfigureAwait(false))
+        {
+            string id = await WorkerQueue.EnqueueAsync(prepared.Envelope!, prepared.Data, cancellationToken).ConfigureAwait(false);
+            return new SubmittedMessage(id, Addresses(prepared.Envelope!));
+        }
     }
-
     /// <summary>Queues a ready-made message as is, DKIM-signing it for its From domain unless it is signed already.</summary>
     /// <param name="envelope">MAIL FROM and RCPT TO.</param>
     /// <param name="message">The RFC 5322 message, CRLF line endings (see <see cref="RawMessage.Normalize"/>).</param>
@@ -78,12 +80,9 @@ internal sealed class SubmissionQueue : IAsyncDisposable
         {
             RecipientGrouper.Validate(recipient, "envelope.to");
         }
-        byte[] signatures = [];
-        if (!signed && Find(headerFrom.Host) is { } domain)
-        {
-            var results = await DkimSigner.SignAllAsync(domain.Signers, new MemoryStream(message, writable: false), cancellationToken).ConfigureAwait(false);
-            signatures = Encoding.ASCII.GetBytes(string.Concat(results.Select(r => r.Header)));
-        }
+        byte[] signatures = !signed && Find(headerFrom.Host) is { } preparer
+            ? await preparer.SignAsync(new MemoryStream(message, writable: false), cancellationToken).ConfigureAwait(false)
+            : [];
         var stream = new PrefixedStream(signatures, new MemoryStream(message, writable: false));
         await using (stream.ConfigureAwait(false))
         {
@@ -93,7 +92,7 @@ internal sealed class SubmissionQueue : IAsyncDisposable
     }
 
     /// <summary>The keys for <paramref name="host"/>: its own, else its nearest parent domain's (d=example.com signs mail.example.com).</summary>
-    private (MailQueue Queue, DkimSigner[] Signers)? Find(string host)
+    private MessagePreparer? Find(string host)
     {
         for (string? candidate = host.TrimEnd('.'); !string.IsNullOrEmpty(candidate);)
         {
@@ -107,14 +106,6 @@ internal sealed class SubmissionQueue : IAsyncDisposable
         return null;
     }
 
-    private void Wake(MailQueue used)
-    {
-        if (!ReferenceEquals(used, WorkerQueue))
-        {
-            WorkerQueue.NotifyEnqueued();
-        }
-    }
-
     private static string[] Addresses(Envelope envelope)
     {
         var addresses = new string[envelope.Recipients.Count];
@@ -125,32 +116,11 @@ internal sealed class SubmissionQueue : IAsyncDisposable
         return addresses;
     }
 
-    private static QueueOptions Copy(QueueOptions options) => new()
-    {
-        Store = options.Store,
-        FirstRetryDelay = options.FirstRetryDelay,
-        MaxRetryDelay = options.MaxRetryDelay,
-        RetryJitter = options.RetryJitter,
-        MessageLifetime = options.MessageLifetime,
-        MaxConcurrentDeliveries = options.MaxConcurrentDeliveries,
-        MaxConcurrentPerDomain = options.MaxConcurrentPerDomain,
-        LeaseDuration = options.LeaseDuration,
-        PollInterval = options.PollInterval,
-        SendBounces = options.SendBounces,
-        HostName = options.HostName,
-        TimeProvider = options.TimeProvider,
-        Random = options.Random,
-    };
-
     public async ValueTask DisposeAsync()
     {
-        foreach (var (queue, signers) in _domains.Values)
+        foreach (var preparer in _domains.Values)
         {
-            await queue.DisposeAsync().ConfigureAwait(false);
-            foreach (var signer in signers)
-            {
-                signer.Dispose();
-            }
+            preparer.Dispose();
         }
         await WorkerQueue.DisposeAsync().ConfigureAwait(false);
     }

@@ -68,18 +68,8 @@ internal sealed class MessagePreparer : IDisposable
         {
             await MailMessageWriter.WriteAsync(message, spool, _writerOptions, cancellationToken).ConfigureAwait(false);
             spool.Position = 0;
-            byte[] signatures = [];
-            if (_signers.Count > 0)
-            {
-                var results = await DkimSigner.SignAllAsync(_signers, spool, cancellationToken).ConfigureAwait(false);
-                spool.Position = 0;
-                var text = new StringBuilder();
-                foreach (var result in results)
-                {
-                    text.Append(result.Header);
-                }
-                signatures = Encoding.ASCII.GetBytes(text.ToString());
-            }
+            byte[] signatures = await SignAsync(spool, cancellationToken).ConfigureAwait(false);
+            spool.Position = 0;
             return new PreparedMessage(envelope, new PrefixedStream(signatures, spool), spool);
         }
         catch
@@ -87,6 +77,22 @@ internal sealed class MessagePreparer : IDisposable
             await spool.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The DKIM-Signature fields for a composed message read from its current position (empty when no keys are configured).</summary>
+    public async Task<byte[]> SignAsync(Stream message, CancellationToken cancellationToken)
+    {
+        if (_signers.Count == 0)
+        {
+            return [];
+        }
+        var results = await DkimSigner.SignAllAsync(_signers, message, cancellationToken).ConfigureAwait(false);
+        var text = new StringBuilder();
+        foreach (var result in results)
+        {
+            text.Append(result.Header);
+        }
+        return Encoding.ASCII.GetBytes(text.ToString());
     }
 
     public void Dispose()
