@@ -58,7 +58,7 @@ internal static class MessageEndpoints
         }
         byte[] body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
         return await idempotency.RunAsync(context, key, body,
-            () => submitter.SubmitAsync(key, body, "", context.RequestAborted)).ConfigureAwait(false);
+            ids => submitter.SubmitAsync(key, body, "", ids?.For(0), context.RequestAborted)).ConfigureAwait(false);
     }
 
     private static async Task<IResult> SubmitBatchAsync(HttpContext context, MessageSubmitter submitter, IdempotencyGate idempotency)
@@ -69,7 +69,7 @@ internal static class MessageEndpoints
             return refused;
         }
         byte[] body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
-        return await idempotency.RunAsync(context, key, body, async () =>
+        return await idempotency.RunAsync(context, key, body, async ids =>
         {
             BatchRequest? batch;
             try
@@ -93,7 +93,7 @@ internal static class MessageEndpoints
             for (int i = 0; i < messages.Count; i++)
             {
                 string prefix = string.Create(CultureInfo.InvariantCulture, $"messages[{i}].");
-                ApiOutcome outcome = await submitter.SubmitAsync(key, messages[i], prefix, context.RequestAborted).ConfigureAwait(false);
+                ApiOutcome outcome = await submitter.SubmitAsync(key, messages[i], prefix, ids?.For(i), context.RequestAborted).ConfigureAwait(false);
                 results.Add(JsonSerializer.Deserialize<JsonElement>(outcome.Body));
             }
             return ApiOutcome.Json(200, new BatchResult(results));

@@ -24,7 +24,12 @@ internal sealed class MessageSubmitter
     }
 
     /// <summary>Parses a JSON document as one message and queues it: 202, or a problem.</summary>
-    public Task<ApiOutcome> SubmitAsync(StoredApiKey key, ReadOnlyMemory<byte> json, string prefix, CancellationToken cancellationToken)
+    /// <param name="key">The API key the request authenticated with.</param>
+    /// <param name="json">The message.</param>
+    /// <param name="prefix">The message's JSON path in the request, for problem fields ("" or "messages[3].").</param>
+    /// <param name="id">The queue id to use (an idempotent request's, see <see cref="Idempotency.IdempotentIds"/>); null for a new one.</param>
+    /// <param name="cancellationToken">Cancels before the commit.</param>
+    public Task<ApiOutcome> SubmitAsync(StoredApiKey key, ReadOnlyMemory<byte> json, string prefix, string? id, CancellationToken cancellationToken)
     {
         MessageRequest? request;
         try
@@ -35,11 +40,11 @@ internal sealed class MessageSubmitter
         {
             return Task.FromResult(ApiOutcome.Problem(JsonProblem(ex, prefix)));
         }
-        return SubmitAsync(key, request, prefix, cancellationToken);
+        return SubmitAsync(key, request, prefix, id, cancellationToken);
     }
 
     /// <summary>Queues one already-parsed element of a batch.</summary>
-    public Task<ApiOutcome> SubmitAsync(StoredApiKey key, JsonElement element, string prefix, CancellationToken cancellationToken)
+    public Task<ApiOutcome> SubmitAsync(StoredApiKey key, JsonElement element, string prefix, string? id, CancellationToken cancellationToken)
     {
         MessageRequest? request;
         try
@@ -50,7 +55,7 @@ internal sealed class MessageSubmitter
         {
             return Task.FromResult(ApiOutcome.Problem(JsonProblem(ex, prefix)));
         }
-        return SubmitAsync(key, request, prefix, cancellationToken);
+        return SubmitAsync(key, request, prefix, id, cancellationToken);
     }
 
     /// <summary>A 400 naming the JSON path and position that failed to parse.</summary>
@@ -95,7 +100,7 @@ internal sealed class MessageSubmitter
         return reason;
     }
 
-    private async Task<ApiOutcome> SubmitAsync(StoredApiKey key, MessageRequest? request, string prefix, CancellationToken cancellationToken)
+    private async Task<ApiOutcome> SubmitAsync(StoredApiKey key, MessageRequest? request, string prefix, string? id, CancellationToken cancellationToken)
     {
         if (request is null)
         {
@@ -105,8 +110,8 @@ internal sealed class MessageSubmitter
         {
             var (tags, metadata) = MessageMapper.ClientData(request, prefix);
             SubmittedMessage queued = MessageMapper.IsRaw(request)
-                ? await SubmitRawAsync(key, request, prefix, cancellationToken).ConfigureAwait(false)
-                : await SubmitStructuredAsync(key, request, prefix, cancellationToken).ConfigureAwait(false);
+                ? await SubmitRawAsync(key, request, prefix, id, cancellationToken).ConfigureAwait(false)
+                : await SubmitStructuredAsync(key, request, prefix, id, cancellationToken).ConfigureAwait(false);
             if (tags is not null || metadata is not null)
             {
                 await _store.SaveMessageInfoAsync(new MessageInfo(queued.Id, key.Id, tags, metadata), CancellationToken.None).ConfigureAwait(false);
@@ -144,15 +149,15 @@ internal sealed class MessageSubmitter
         }
     }
 
-    private async Task<SubmittedMessage> SubmitStructuredAsync(StoredApiKey key, MessageRequest request, string prefix, CancellationToken cancellationToken)
+    private async Task<SubmittedMessage> SubmitStructuredAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, CancellationToken cancellationToken)
     {
         using var message = MessageMapper.ToMailMessage(request, prefix);
         // From is set by the mapper, which refuses a message without one.
         CheckDomain(key, message.From!.Host, prefix + "from");
-        return await _queue.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+        return await _queue.EnqueueAsync(message, id, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<SubmittedMessage> SubmitRawAsync(StoredApiKey key, MessageRequest request, string prefix, CancellationToken cancellationToken)
+    private async Task<SubmittedMessage> SubmitRawAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, CancellationToken cancellationToken)
     {
         var (envelope, bytes) = MessageMapper.ToRaw(request, prefix);
         bytes = RawMessage.Normalize(bytes, prefix + "raw");
@@ -160,7 +165,7 @@ internal sealed class MessageSubmitter
         // Both the envelope sender and the header From: a key limited to one domain must not spoof another in either.
         CheckDomain(key, envelope.Sender!.Host, prefix + "envelope.from"); // ToRaw always sets a sender.
         CheckDomain(key, from.Host, prefix + "raw");
-        return await _queue.EnqueueRawAsync(envelope, bytes, from, signed, cancellationToken).ConfigureAwait(false);
+        return await _queue.EnqueueRawAsync(envelope, bytes, from, signed, id, cancellationToken).ConfigureAwait(false);
     }
 
     private static void CheckDomain(StoredApiKey key, string domain, string field)

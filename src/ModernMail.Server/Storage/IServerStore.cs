@@ -30,9 +30,14 @@ public interface IServerStore : IAsyncDisposable
     /// <param name="requestHash">The SHA-256 of the request (method, path and body).</param>
     /// <param name="now">The time of the request.</param>
     /// <param name="expiredBefore">Records created before this are treated as absent and replaced.</param>
+    /// <param name="owner">Who holds a new claim (one value per server process), so a claim left open by a process that died can be told apart.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>Null when the claim is new (the caller must <see cref="CompleteIdempotencyAsync"/> or <see cref="ReleaseIdempotencyAsync"/> it); otherwise the existing record.</returns>
-    Task<IdempotencyRecord?> TryClaimIdempotencyAsync(string keyId, string idempotencyKey, byte[] requestHash, DateTimeOffset now, DateTimeOffset expiredBefore, CancellationToken cancellationToken = default);
+    Task<IdempotencyRecord?> TryClaimIdempotencyAsync(string keyId, string idempotencyKey, byte[] requestHash, DateTimeOffset now, DateTimeOffset expiredBefore, string owner, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves an open claim from <paramref name="fromOwner"/> (a process that stopped) to <paramref name="toOwner"/>;
+    /// false when the claim is no longer open or another request took it over first.</summary>
+    Task<bool> TryTakeOverIdempotencyAsync(string keyId, string idempotencyKey, string fromOwner, string toOwner, CancellationToken cancellationToken = default);
 
     /// <summary>Records the answer to a claimed request, so a retry gets the same answer.</summary>
     Task CompleteIdempotencyAsync(string keyId, string idempotencyKey, int statusCode, byte[] body, CancellationToken cancellationToken = default);

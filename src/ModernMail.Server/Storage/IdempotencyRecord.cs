@@ -5,7 +5,8 @@ namespace ModernMail.Server.Storage;
 /// <param name="StatusCode">The HTTP status of the answer; 0 while the first request is still being processed.</param>
 /// <param name="Body">The answer's body (JSON); empty while in progress.</param>
 /// <param name="CreatedAt">When the first request arrived.</param>
-public sealed record IdempotencyRecord(byte[] RequestHash, int StatusCode, byte[] Body, DateTimeOffset CreatedAt)
+/// <param name="Owner">The server process that holds the claim while it is in progress.</param>
+public sealed record IdempotencyRecord(byte[] RequestHash, int StatusCode, byte[] Body, DateTimeOffset CreatedAt, string Owner)
 {
     /// <summary>True while the first request has no recorded answer yet.</summary>
     public bool InProgress => StatusCode == 0;

@@ -10,7 +10,7 @@ namespace ModernMail.Server.Storage;
 /// never touches keys. Failures surface as <see cref="QueueStoreException"/>, the one "store failed" type the CLI and API map.</remarks>
 public sealed class SqliteServerStore : IServerStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS api_keys (
@@ -28,6 +28,7 @@ public sealed class SqliteServerStore : IServerStore
             status INTEGER NOT NULL,
             body BLOB NOT NULL,
             created_at INTEGER NOT NULL,
+            owner TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (key_id, idem_key));
         CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at);
         CREATE TABLE IF NOT EXISTS message_info (
@@ -78,6 +79,11 @@ public sealed class SqliteServerStore : IServerStore
             if (version > SchemaVersion)
             {
                 throw new QueueStoreException($"{Description} has schema version {version}; this mailbroker knows up to {SchemaVersion}. Upgrade mailbroker.");
+            }
+            if (version == 1)
+            {
+                // Version 2 records which server process holds an open claim, so a claim left by a dead process can be resumed.
+                await ExecuteAsync(connection, transaction, "ALTER TABLE idempotency ADD COLUMN owner TEXT NOT NULL DEFAULT ''", [], cancellationToken).ConfigureAwait(false);
             }
             await ExecuteAsync(connection, transaction, Schema + $"PRAGMA user_version = {SchemaVersion};", [], cancellationToken).ConfigureAwait(false);
             return 0;
@@ -141,30 +147,41 @@ public sealed class SqliteServerStore : IServerStore
     }
 
     /// <inheritdoc />
-    public Task<IdempotencyRecord?> TryClaimIdempotencyAsync(string keyId, string idempotencyKey, byte[] requestHash, DateTimeOffset now, DateTimeOffset expiredBefore, CancellationToken cancellationToken = default)
+    public Task<IdempotencyRecord?> TryClaimIdempotencyAsync(string keyId, string idempotencyKey, byte[] requestHash, DateTimeOffset now, DateTimeOffset expiredBefore, string owner, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keyId);
         ArgumentNullException.ThrowIfNull(idempotencyKey);
         ArgumentNullException.ThrowIfNull(requestHash);
+        ArgumentNullException.ThrowIfNull(owner);
         return WriteAsync("claim idempotency key", async (connection, transaction) =>
         {
             using (var select = Command(connection, transaction,
-                "SELECT request_hash, status, body, created_at FROM idempotency WHERE key_id = $key AND idem_key = $idem AND created_at >= $expired",
+                "SELECT request_hash, status, body, created_at, owner FROM idempotency WHERE key_id = $key AND idem_key = $idem AND created_at >= $expired",
                 [("$key", keyId), ("$idem", idempotencyKey), ("$expired", expiredBefore.ToUnixTimeMilliseconds())]))
             using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     return new IdempotencyRecord((byte[])reader.GetValue(0), reader.GetInt32(1), (byte[])reader.GetValue(2),
-                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
+                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetString(4));
                 }
             }
             // An expired record with the same key is replaced: after 24 hours the key may be reused.
             await ExecuteAsync(connection, transaction,
-                "INSERT OR REPLACE INTO idempotency (key_id, idem_key, request_hash, status, body, created_at) VALUES ($key, $idem, $hash, 0, x'', $now)",
-                [("$key", keyId), ("$idem", idempotencyKey), ("$hash", requestHash), ("$now", now.ToUnixTimeMilliseconds())], cancellationToken).ConfigureAwait(false);
+                "INSERT OR REPLACE INTO idempotency (key_id, idem_key, request_hash, status, body, created_at, owner) VALUES ($key, $idem, $hash, 0, x'', $now, $owner)",
+                [("$key", keyId), ("$idem", idempotencyKey), ("$hash", requestHash), ("$now", now.ToUnixTimeMilliseconds()), ("$owner", owner)], cancellationToken).ConfigureAwait(false);
             return (IdempotencyRecord?)null;
         }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> TryTakeOverIdempotencyAsync(string keyId, string idempotencyKey, string fromOwner, string toOwner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fromOwner);
+        ArgumentNullException.ThrowIfNull(toOwner);
+        return WriteAsync("resume idempotency key", async (connection, transaction) => await ExecuteAsync(connection, transaction,
+            "UPDATE idempotency SET owner = $to WHERE key_id = $key AND idem_key = $idem AND status = 0 AND owner = $from",
+            [("$to", toOwner), ("$key", keyId), ("$idem", idempotencyKey), ("$from", fromOwner)], cancellationToken).ConfigureAwait(false) == 1, cancellationToken);
     }
 
     /// <inheritdoc />

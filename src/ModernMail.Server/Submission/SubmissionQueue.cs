@@ -45,20 +45,25 @@ internal sealed class SubmissionQueue : IAsyncDisposable
     /// <exception cref="MailMessageFormatException">A field cannot be written safely; the exception names it.</exception>
     /// <exception cref="ArgumentException">No recipients, or an undeliverable address.</exception>
     /// <exception cref="QueueStoreException">The store failed; nothing was queued.</exception>
-    public async Task<SubmittedMessage> EnqueueAsync(MailMessage message, CancellationToken cancellationToken)
+    public Task<SubmittedMessage> EnqueueAsync(MailMessage message, CancellationToken cancellationToken) =>
+        EnqueueAsync(message, id: null, cancellationToken);
+
+    /// <summary>As <see cref="EnqueueAsync(MailMessage, CancellationToken)"/>, under <paramref name="id"/> when given; a message
+    /// already stored under that id is not stored again (an idempotent request resumed after a crash).</summary>
+    public async Task<SubmittedMessage> EnqueueAsync(MailMessage message, string? id, CancellationToken cancellationToken)
     {
         if (message.From is not { } from || Find(from.Host) is not { } preparer)
         {
             // No keys for this sender: the queue's own (unsigned) preparation; the envelope is built for the answer.
             Envelope unsigned = MessagePreparer.BuildEnvelope(message);
-            string plainId = await WorkerQueue.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+            string plainId = await WorkerQueue.EnqueueAsync(message, id, cancellationToken).ConfigureAwait(false);
             return new SubmittedMessage(plainId, Addresses(unsigned));
         }
         var prepared = await preparer.PrepareAsync(message, withEnvelope: true, cancellationToken).ConfigureAwait(false);
         await using (prepared.ConfigureAwait(false))
         {
-            string id = await WorkerQueue.EnqueueAsync(prepared.Envelope!, prepared.Data, cancellationToken).ConfigureAwait(false);
-            return new SubmittedMessage(id, Addresses(prepared.Envelope!));
+            string queued = await WorkerQueue.EnqueueAsync(prepared.Envelope!, prepared.Data, id, cancellationToken).ConfigureAwait(false);
+            return new SubmittedMessage(queued, Addresses(prepared.Envelope!));
         }
     }
     /// <summary>Queues a ready-made message as is, DKIM-signing it for its From domain unless it is signed already.</summary>
@@ -70,7 +75,11 @@ internal sealed class SubmissionQueue : IAsyncDisposable
     /// <exception cref="ArgumentException">An envelope address is not deliverable.</exception>
     /// <exception cref="DkimException">The header block is too large to sign.</exception>
     /// <exception cref="QueueStoreException">The store failed; nothing was queued.</exception>
-    public async Task<SubmittedMessage> EnqueueRawAsync(Envelope envelope, byte[] message, MailAddress headerFrom, bool signed, CancellationToken cancellationToken)
+    public Task<SubmittedMessage> EnqueueRawAsync(Envelope envelope, byte[] message, MailAddress headerFrom, bool signed, CancellationToken cancellationToken) =>
+        EnqueueRawAsync(envelope, message, headerFrom, signed, id: null, cancellationToken);
+
+    /// <summary>As <see cref="EnqueueRawAsync(Envelope, byte[], MailAddress, bool, CancellationToken)"/>, under <paramref name="id"/> when given.</summary>
+    public async Task<SubmittedMessage> EnqueueRawAsync(Envelope envelope, byte[] message, MailAddress headerFrom, bool signed, string? id, CancellationToken cancellationToken)
     {
         if (envelope.Sender is not null)
         {
@@ -86,8 +95,8 @@ internal sealed class SubmissionQueue : IAsyncDisposable
         var stream = new PrefixedStream(signatures, new MemoryStream(message, writable: false));
         await using (stream.ConfigureAwait(false))
         {
-            string id = await WorkerQueue.EnqueueAsync(envelope, stream, cancellationToken).ConfigureAwait(false);
-            return new SubmittedMessage(id, Addresses(envelope));
+            string queued = await WorkerQueue.EnqueueAsync(envelope, stream, id, cancellationToken).ConfigureAwait(false);
+            return new SubmittedMessage(queued, Addresses(envelope));
         }
     }
 

@@ -68,7 +68,12 @@ public sealed class MailQueue : IAsyncDisposable
     /// <summary>Stores a composed message (raw RFC 5322 bytes, CRLF, already signed) for delivery; returns its queue id once it is durably committed.</summary>
     /// <exception cref="ArgumentException">The envelope has no recipients, or an address cannot be used in the envelope (the rules of <see cref="SmtpTransport.DeliverAsync"/>).</exception>
     /// <exception cref="QueueStoreException">The message was not stored.</exception>
-    public async Task<string> EnqueueAsync(Envelope envelope, Stream message, CancellationToken cancellationToken = default)
+    public Task<string> EnqueueAsync(Envelope envelope, Stream message, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(envelope, message, id: null, cancellationToken);
+
+    /// <summary>Stores a composed message under <paramref name="id"/> (a new id when null) unless a message with that id is
+    /// stored already: how an idempotent submission resumed after a crash queues nothing twice.</summary>
+    internal async Task<string> EnqueueAsync(Envelope envelope, Stream message, string? id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(message);
@@ -86,8 +91,12 @@ public sealed class MailQueue : IAsyncDisposable
             RecipientGrouper.Validate(recipient, nameof(envelope));
         }
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        if (id is not null && await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return id;
+        }
         var now = Options.TimeProvider.GetUtcNow();
-        string id = NewId(now);
+        id ??= NewId(now);
         await _store.EnqueueAsync(new QueueEntry(id, envelope, now, now + Options.MessageLifetime), message, cancellationToken).ConfigureAwait(false);
         Enqueued?.Invoke();
         return id;
@@ -102,13 +111,17 @@ public sealed class MailQueue : IAsyncDisposable
     /// <exception cref="ArgumentException">The message has no recipients, or an address is not deliverable.</exception>
     /// <exception cref="DkimException">A DKIM identity of the options is invalid.</exception>
     /// <exception cref="QueueStoreException">The message was not stored.</exception>
-    public async Task<string> EnqueueAsync(MailMessage message, CancellationToken cancellationToken = default)
+    public Task<string> EnqueueAsync(MailMessage message, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(message, id: null, cancellationToken);
+
+    /// <summary>As <see cref="EnqueueAsync(MailMessage, CancellationToken)"/>, under a given id (see <see cref="EnqueueAsync(Envelope, Stream, string, CancellationToken)"/>).</summary>
+    internal async Task<string> EnqueueAsync(MailMessage message, string? id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var prepared = await Preparer.PrepareAsync(message, withEnvelope: true, cancellationToken).ConfigureAwait(false);
         await using (prepared.ConfigureAwait(false))
         {
-            return await EnqueueAsync(prepared.Envelope!, prepared.Data, cancellationToken).ConfigureAwait(false);
+            return await EnqueueAsync(prepared.Envelope!, prepared.Data, id, cancellationToken).ConfigureAwait(false);
         }
     }
 

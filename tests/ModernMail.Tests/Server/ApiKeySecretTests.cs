@@ -89,16 +89,16 @@ public sealed class ApiKeySecretTests : IAsyncDisposable
         await _store.InitializeAsync(Ct);
         var now = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         byte[] hash = [1, 2, 3];
-        Assert.Null(await _store.TryClaimIdempotencyAsync("k", "i", hash, now, now.AddDays(-1), Ct));
-        var open = await _store.TryClaimIdempotencyAsync("k", "i", hash, now, now.AddDays(-1), Ct);
+        Assert.Null(await _store.TryClaimIdempotencyAsync("k", "i", hash, now, now.AddDays(-1), "p1", Ct));
+        var open = await _store.TryClaimIdempotencyAsync("k", "i", hash, now, now.AddDays(-1), "p1", Ct);
         Assert.True(open?.InProgress);
         await _store.CompleteIdempotencyAsync("k", "i", 202, [9], Ct);
-        var done = await _store.TryClaimIdempotencyAsync("k", "i", hash, now, now.AddDays(-1), Ct);
+        var done = await _store.TryClaimIdempotencyAsync("k", "i", hash, now, now.AddDays(-1), "p1", Ct);
         Assert.Equal(202, done?.StatusCode);
         Assert.Equal([9], done?.Body);
         // Another API key has its own namespace; after the window the key may be claimed again.
-        Assert.Null(await _store.TryClaimIdempotencyAsync("other", "i", hash, now, now.AddDays(-1), Ct));
-        Assert.Null(await _store.TryClaimIdempotencyAsync("k", "i", [4], now.AddDays(2), now.AddDays(1), Ct));
+        Assert.Null(await _store.TryClaimIdempotencyAsync("other", "i", hash, now, now.AddDays(-1), "p1", Ct));
+        Assert.Null(await _store.TryClaimIdempotencyAsync("k", "i", [4], now.AddDays(2), now.AddDays(1), "p1", Ct));
         Assert.Equal(1, await _store.PurgeIdempotencyAsync(now.AddDays(1), Ct));
     }
 }
