@@ -20,7 +20,7 @@ public sealed class IdempotencyResumeTests : IAsyncDisposable
     private const string Body = """{"from":"app@example.com","to":["a@example.net","b@example.net"],"subject":"once","text":"only once"}""";
     private const string Batch = """{"messages":[{"from":"app@example.com","to":["a@example.net"],"text":"1"},{"from":"app@example.com","to":["b@example.net"],"text":"2"}]}""";
 
-    private static readonly StoredApiKey Key = new("key1", "app", [1], [], DateTimeOffset.UnixEpoch, null);
+    private static readonly StoredApiKey s_key = new("key1", "app", [1], [], DateTimeOffset.UnixEpoch, null);
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "mm-idem-" + Guid.NewGuid().ToString("N"));
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
@@ -51,15 +51,15 @@ public sealed class IdempotencyResumeTests : IAsyncDisposable
         await _store.InitializeAsync(Ct);
         // What a process that died after the queue's commit leaves: an open claim it owned, and the message under the claim's id.
         DateTimeOffset claimedAt = _time.GetUtcNow();
-        Assert.Null(await _store.TryClaimIdempotencyAsync(Key.Id, "order-17", Hash("/v1/messages", Body), claimedAt, claimedAt.AddDays(-1), "dead-process", Ct));
-        string queuedBeforeCrash = (await _submitter.SubmitAsync(Key, Encoding.UTF8.GetBytes(Body), "", new IdempotentIds(Key.Id, "order-17", claimedAt).For(0), Ct)).Body is var first
+        Assert.Null(await _store.TryClaimIdempotencyAsync(s_key.Id, "order-17", Hash("/v1/messages", Body), claimedAt, claimedAt.AddDays(-1), "dead-process", Ct));
+        string queuedBeforeCrash = (await _submitter.SubmitAsync(s_key, Encoding.UTF8.GetBytes(Body), "", new IdempotentIds(s_key.Id, "order-17", claimedAt).For(0), Ct)).Body is var first
             ? JsonDocument.Parse(first).RootElement.GetProperty("id").GetString()!
             : "";
         _time.Advance(TimeSpan.FromSeconds(30));
 
         var restarted = new IdempotencyGate(_store, _time);
         var retry = Request("/v1/messages", "order-17");
-        ApiOutcome outcome = await restarted.RunAsync(retry, Key, Encoding.UTF8.GetBytes(Body), ids => _submitter.SubmitAsync(Key, Encoding.UTF8.GetBytes(Body), "", ids?.For(0), Ct));
+        ApiOutcome outcome = await restarted.RunAsync(retry, s_key, Encoding.UTF8.GetBytes(Body), ids => _submitter.SubmitAsync(s_key, Encoding.UTF8.GetBytes(Body), "", ids?.For(0), Ct));
 
         Assert.Equal(202, outcome.Status);
         using var answer = JsonDocument.Parse(outcome.Body);
@@ -69,7 +69,7 @@ public sealed class IdempotencyResumeTests : IAsyncDisposable
 
         // The answer is now recorded: the next retry is a replay, not a third run.
         var again = Request("/v1/messages", "order-17");
-        ApiOutcome replay = await restarted.RunAsync(again, Key, Encoding.UTF8.GetBytes(Body), _ => throw new InvalidOperationException("must not run"));
+        ApiOutcome replay = await restarted.RunAsync(again, s_key, Encoding.UTF8.GetBytes(Body), _ => throw new InvalidOperationException("must not run"));
         Assert.Equal(202, replay.Status);
         Assert.Equal(outcome.Body, replay.Body);
         Assert.Equal("true", again.Response.Headers["Idempotent-Replayed"].ToString());
@@ -80,18 +80,18 @@ public sealed class IdempotencyResumeTests : IAsyncDisposable
     {
         await _store.InitializeAsync(Ct);
         DateTimeOffset claimedAt = _time.GetUtcNow();
-        Assert.Null(await _store.TryClaimIdempotencyAsync(Key.Id, "batch-1", Hash("/v1/messages/batch", Batch), claimedAt, claimedAt.AddDays(-1), "dead-process", Ct));
-        var ids = new IdempotentIds(Key.Id, "batch-1", claimedAt);
+        Assert.Null(await _store.TryClaimIdempotencyAsync(s_key.Id, "batch-1", Hash("/v1/messages/batch", Batch), claimedAt, claimedAt.AddDays(-1), "dead-process", Ct));
+        var ids = new IdempotentIds(s_key.Id, "batch-1", claimedAt);
         using var batch = JsonDocument.Parse(Batch);
-        await _submitter.SubmitAsync(Key, batch.RootElement.GetProperty("messages")[0], "messages[0].", ids.For(0), Ct); // then the process died
+        await _submitter.SubmitAsync(s_key, batch.RootElement.GetProperty("messages")[0], "messages[0].", ids.For(0), Ct); // then the process died
 
         var restarted = new IdempotencyGate(_store, _time);
-        ApiOutcome outcome = await restarted.RunAsync(Request("/v1/messages/batch", "batch-1"), Key, Encoding.UTF8.GetBytes(Batch), async resumed =>
+        ApiOutcome outcome = await restarted.RunAsync(Request("/v1/messages/batch", "batch-1"), s_key, Encoding.UTF8.GetBytes(Batch), async resumed =>
         {
             var results = new List<string>();
             for (int i = 0; i < 2; i++)
             {
-                var one = await _submitter.SubmitAsync(Key, batch.RootElement.GetProperty("messages")[i], $"messages[{i}].", resumed?.For(i), Ct);
+                var one = await _submitter.SubmitAsync(s_key, batch.RootElement.GetProperty("messages")[i], $"messages[{i}].", resumed?.For(i), Ct);
                 results.Add(JsonDocument.Parse(one.Body).RootElement.GetProperty("id").GetString()!);
             }
             return ApiOutcome.Json(200, results);
@@ -110,21 +110,21 @@ public sealed class IdempotencyResumeTests : IAsyncDisposable
         await _store.InitializeAsync(Ct);
         var gate = new IdempotencyGate(_store, _time);
         var release = new TaskCompletionSource();
-        Task<ApiOutcome> first = gate.RunAsync(Request("/v1/messages", "slow"), Key, Encoding.UTF8.GetBytes(Body), async _ =>
+        Task<ApiOutcome> first = gate.RunAsync(Request("/v1/messages", "slow"), s_key, Encoding.UTF8.GetBytes(Body), async _ =>
         {
             await release.Task;
             return ApiOutcome.Json(202, new { id = "x" });
         });
-        ApiOutcome concurrent = await gate.RunAsync(Request("/v1/messages", "slow"), Key, Encoding.UTF8.GetBytes(Body), _ => throw new InvalidOperationException("must not run"));
+        ApiOutcome concurrent = await gate.RunAsync(Request("/v1/messages", "slow"), s_key, Encoding.UTF8.GetBytes(Body), _ => throw new InvalidOperationException("must not run"));
         Assert.Equal(409, concurrent.Status);
         release.SetResult();
         Assert.Equal(202, (await first).Status);
 
         // A dead process's claim is taken over by exactly one of two retries.
         DateTimeOffset now = _time.GetUtcNow();
-        await _store.TryClaimIdempotencyAsync(Key.Id, "dead", [7], now, now.AddDays(-1), "dead-process", Ct);
-        Assert.True(await _store.TryTakeOverIdempotencyAsync(Key.Id, "dead", "dead-process", "retry-1", Ct));
-        Assert.False(await _store.TryTakeOverIdempotencyAsync(Key.Id, "dead", "dead-process", "retry-2", Ct));
+        await _store.TryClaimIdempotencyAsync(s_key.Id, "dead", [7], now, now.AddDays(-1), "dead-process", Ct);
+        Assert.True(await _store.TryTakeOverIdempotencyAsync(s_key.Id, "dead", "dead-process", "retry-1", Ct));
+        Assert.False(await _store.TryTakeOverIdempotencyAsync(s_key.Id, "dead", "dead-process", "retry-2", Ct));
     }
 
     [Fact]
