@@ -34,6 +34,7 @@ internal static class MailbrokerCommand
         root.Subcommands.Add(QueueCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(TlsCommand.Create());
         return root;
     }
 }

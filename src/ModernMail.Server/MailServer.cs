@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ModernMail.Delivery;
 using ModernMail.Dkim;
+using ModernMail.Dns;
 using ModernMail.PostgreSql;
 using ModernMail.Queue;
 using ModernMail.Server.Configuration;
@@ -20,6 +21,7 @@ using ModernMail.Server.Internal;
 using ModernMail.Server.Keys;
 using ModernMail.Server.Storage;
 using ModernMail.Server.Submission;
+using ModernMail.Tls.Internal;
 
 namespace ModernMail.Server;
 
@@ -86,9 +88,17 @@ public sealed class MailServer : IAsyncDisposable
         IReadOnlyList<IPEndPoint> endpoints = settings.Http.IsDisabled ? [] : ParseListen(settings.Http.Listen);
 
         SmtpTransport transport;
+        TlsReportStore tlsReports;
+        TlsReportRecorder tlsRecorder;
         try
         {
-            transport = new SmtpTransport(broker);
+            // MTA-STS policies and TLS-RPT counts persist next to the queue, so a restart keeps both.
+            Directory.CreateDirectory(settings.DataDirectory);
+            string tlsDb = Path.Combine(settings.DataDirectory, "tls.db");
+            var dns = DnsClientLookup.FromConfiguration(broker.DnsServers, "Delivery:Dns");
+            tlsReports = new TlsReportStore(tlsDb);
+            tlsRecorder = new TlsReportRecorder(tlsReports);
+            transport = new SmtpTransport(broker, dns, new SqliteMtaStsPolicyStore(tlsDb), tlsRecorder);
         }
         catch (ArgumentException ex)
         {
@@ -123,7 +133,7 @@ public sealed class MailServer : IAsyncDisposable
             {
                 serverStore = new SqliteServerStore(settings.DataDirectory);
                 await serverStore.InitializeAsync(cancellationToken).ConfigureAwait(false);
-                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore, worker);
+                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore, worker, tlsReports, tlsRecorder);
             }
             return new MailServer(settings, queues, serverStore, transport, worker, app);
         }
@@ -190,7 +200,7 @@ public sealed class MailServer : IAsyncDisposable
     }
 
     private static WebApplication BuildApp(MailServerSettings settings, IReadOnlyList<IPEndPoint> endpoints, ILoggerFactory loggerFactory,
-        SubmissionQueue queues, IServerStore serverStore, QueueWorker worker)
+        SubmissionQueue queues, IServerStore serverStore, QueueWorker worker, TlsReportStore tlsReports, TlsReportRecorder tlsRecorder)
     {
         // Production always: the developer exception page (stack traces to clients) is never switched on by an environment variable.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production, Args = [] });
@@ -217,6 +227,9 @@ public sealed class MailServer : IAsyncDisposable
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(queues);
         builder.Services.AddSingleton(serverStore);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(tlsReports);
+        builder.Services.AddSingleton(tlsRecorder);
         builder.Services.AddSingleton(sp => new ApiKeyService(serverStore, time));
         builder.Services.AddSingleton(sp => new IdempotencyGate(serverStore, time));
         builder.Services.AddSingleton<MessageSubmitter>();
@@ -247,6 +260,7 @@ public sealed class MailServer : IAsyncDisposable
         app.MapOpenApi();
         HealthEndpoints.Map(app);
         MessageEndpoints.Map(app);
+        TlsEndpoints.Map(app);
         return app;
     }
 

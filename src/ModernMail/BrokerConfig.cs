@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using ModernMail.Smtp;
+using ModernMail.Tls;
 
 namespace ModernMail;
 
@@ -25,6 +27,15 @@ public sealed class BrokerConfig
 
     /// <summary>Whether STARTTLS is used when offered, required, or never attempted.</summary>
     public TlsPolicy Tls { get; set; } = TlsPolicy.Opportunistic;
+
+    /// <summary>How recipient domains' MTA-STS policies (RFC 8461) are found and honoured; on by default. Static
+    /// <see cref="Routes"/> bypass them (the operator chose the host).</summary>
+    public MtaStsOptions MtaSts { get; set; } = new();
+
+    /// <summary>Roots trusted for mail exchangers' certificates when a policy demands a valid one (<see cref="TlsPolicy.Verify"/>,
+    /// MTA-STS enforce, REQUIRETLS) instead of the system's trust store; also for MTA-STS policy hosts unless
+    /// <see cref="MtaStsOptions.TrustedRoots"/> is set. Null uses the system trust store.</summary>
+    public X509Certificate2Collection? TrustedRoots { get; set; }
 
     /// <summary>Static routes that skip MX lookup: a recipient domain (or "*" for every domain) to "host[:port]".</summary>
     public IDictionary<string, string> Routes { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

@@ -11,4 +11,8 @@ public enum TlsPolicy
 
     /// <summary>Never attempt STARTTLS.</summary>
     Disabled,
+
+    /// <summary>Like <see cref="Required"/>, and the certificate must also be valid for the mail exchanger's host name (a trusted
+    /// chain, current, the MX name in its subject alternative names); servers that fail are not used.</summary>
+    Verify,
 }

@@ -25,7 +25,7 @@ internal static class ServeCommand
         var dns = new Option<string[]>("--dns") { Description = "DNS server address[:port] (repeatable); default: the system's.", AllowMultipleArgumentsPerToken = true };
         var route = new Option<string[]>("--route") { Description = "Static route DOMAIN=HOST[:PORT] ('*' for every domain), skipping MX lookup (repeatable).", AllowMultipleArgumentsPerToken = true };
         var port = new Option<int?>("--port") { Description = "SMTP port of mail exchangers (default 25)." };
-        var tls = new Option<TlsPolicy?>("--tls") { Description = "STARTTLS: Opportunistic (default), Required or Disabled." };
+        var tls = new Option<TlsPolicy?>("--tls") { Description = "STARTTLS: Opportunistic (default), Required, Verify (a certificate valid for the MX name) or Disabled." };
         var lease = DurationOption.CreateOptional("--lease", "How long a worker owns a message before a crash returns it to the queue (default 2m).");
         var poll = DurationOption.CreateOptional("--poll", "Longest sleep between looks at the store (default 5s).");
         var retryFirst = DurationOption.CreateOptional("--retry-first", "Delay before the first retry (default 300s).");

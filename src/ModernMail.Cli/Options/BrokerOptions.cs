@@ -30,9 +30,9 @@ internal sealed class BrokerOptions
 
     public Option<TlsPolicy> Tls { get; } = new("--tls")
     {
-        Description = "STARTTLS policy: opportunistic (use when offered), required (never send in clear text), disabled.",
+        Description = "STARTTLS policy: opportunistic (use when offered), required (never send in clear text), verify (required, and a certificate valid for the MX name), disabled. Recipient domains' MTA-STS policies apply on top.",
         DefaultValueFactory = _ => TlsPolicy.Opportunistic,
-        HelpName = "opportunistic|required|disabled",
+        HelpName = "opportunistic|required|verify|disabled",
     };
 
     /// <summary>Adds the options that <c>render</c> needs too (identity and signing).</summary>

@@ -12,8 +12,17 @@ public sealed class DeliverySettings
     /// <summary>The TCP port of mail exchangers.</summary>
     public int Port { get; set; } = 25;
 
-    /// <summary>STARTTLS: Opportunistic, Required or Disabled.</summary>
+    /// <summary>STARTTLS: Opportunistic, Required, Verify (a certificate valid for the MX name) or Disabled.</summary>
     public TlsPolicy Tls { get; set; } = TlsPolicy.Opportunistic;
+
+    /// <summary>Whether recipient domains' MTA-STS policies (RFC 8461) are honoured.</summary>
+    public bool MtaSts { get; set; } = true;
+
+    /// <summary>The HTTPS port of MTA-STS policy hosts (443; another only for private deployments and tests).</summary>
+    public int MtaStsPort { get; set; } = 443;
+
+    /// <summary>A PEM file of root certificates trusted for MX and MTA-STS policy hosts instead of the system's; empty uses the system trust store.</summary>
+    public string TrustedRoots { get; set; } = "";
 
     /// <summary>Messages delivered at the same time.</summary>
     public int Concurrency { get; set; } = 16;

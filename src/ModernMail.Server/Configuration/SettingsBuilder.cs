@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using ModernMail.Dkim;
 using ModernMail.Queue;
+using ModernMail.Tls;
 
 namespace ModernMail.Server.Configuration;
 
@@ -41,7 +44,19 @@ internal static class SettingsBuilder
         {
             throw new ServerConfigurationException(string.Create(CultureInfo.InvariantCulture, $"Delivery:Port: {d.Port} is not a TCP port (1-65535)."));
         }
-        var config = new BrokerConfig { HostName = settings.HostName, SmtpPort = d.Port, Tls = d.Tls, LoggerFactory = loggers };
+        if (d.MtaStsPort is < 1 or > 65535)
+        {
+            throw new ServerConfigurationException(string.Create(CultureInfo.InvariantCulture, $"Delivery:MtaStsPort: {d.MtaStsPort} is not a TCP port (1-65535)."));
+        }
+        var config = new BrokerConfig
+        {
+            HostName = settings.HostName,
+            SmtpPort = d.Port,
+            Tls = d.Tls,
+            LoggerFactory = loggers,
+            MtaSts = new MtaStsOptions { Enabled = d.MtaSts, HttpsPort = d.MtaStsPort },
+            TrustedRoots = d.TrustedRoots.Length == 0 ? null : LoadRoots(d.TrustedRoots),
+        };
         foreach (string server in d.Dns)
         {
             config.DnsServers.Add(server);
@@ -56,6 +71,24 @@ internal static class SettingsBuilder
             config.Routes[route[..eq].Trim()] = route[(eq + 1)..].Trim();
         }
         return config;
+    }
+
+    private static X509Certificate2Collection LoadRoots(string path)
+    {
+        var roots = new X509Certificate2Collection();
+        try
+        {
+            roots.ImportFromPemFile(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new ServerConfigurationException($"Delivery:TrustedRoots: cannot read certificates from \"{path}\": {ex.Message}", ex);
+        }
+        if (roots.Count == 0)
+        {
+            throw new ServerConfigurationException($"Delivery:TrustedRoots: \"{path}\" holds no PEM certificate.");
+        }
+        return roots;
     }
 
     public static List<DkimConfig> Dkim(MailServerSettings settings)

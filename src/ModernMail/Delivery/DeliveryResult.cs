@@ -2,6 +2,7 @@ using System;
 using System.Net.Mail;
 using ModernMail.Internal;
 using ModernMail.Smtp;
+using ModernMail.Tls;
 
 namespace ModernMail.Delivery;
 
@@ -39,8 +40,12 @@ public sealed class DeliveryResult
     /// <summary>The negotiated TLS cipher suite.</summary>
     public string? TlsCipher { get; init; }
 
-    /// <summary>True when the server's certificate validated against the system's trust store and the host name.</summary>
+    /// <summary>True when the server's certificate validated (against the system's trust store or <see cref="BrokerConfig.TrustedRoots"/>, and the host name).</summary>
     public bool CertificateValid { get; init; }
+
+    /// <summary>The recipient domain's TLS policy that governed the delivery (none, MTA-STS testing or enforce, DANE);
+    /// when it refused a server, <see cref="Detail"/> says why.</summary>
+    public AppliedTlsPolicy AppliedTlsPolicy { get; init; }
 
     /// <summary>The server reply that decided this recipient's fate, if there was one.</summary>
     public SmtpReply? Reply { get; init; }

@@ -7,6 +7,8 @@ using ModernMail.Dns;
 using ModernMail.Routing.Internal;
 using ModernMail.Smtp;
 using ModernMail.Smtp.Internal;
+using ModernMail.Tls;
+using ModernMail.Tls.Internal;
 
 namespace ModernMail.Delivery;
 
@@ -14,7 +16,7 @@ namespace ModernMail.Delivery;
 public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposable
 {
     private readonly string _hostName;
-    private readonly TlsPolicy _tls;
+    private readonly TlsPlanner _tls;
     private readonly SmtpTimeouts _timeouts;
     private readonly TimeProvider _time;
     private readonly int _maxParallelDomains;
@@ -32,6 +34,12 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
     }
 
     internal SmtpTransport(BrokerConfig config, IDnsLookup dns)
+        : this(config, dns, policyStore: null, reports: null)
+    {
+    }
+
+    /// <summary>A transport that keeps MTA-STS policies in <paramref name="policyStore"/> and counts TLS sessions in <paramref name="reports"/> (which it then owns).</summary>
+    internal SmtpTransport(BrokerConfig config, IDnsLookup dns, IMtaStsPolicyStore? policyStore, TlsReportRecorder? reports)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(dns);
@@ -41,7 +49,6 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         ArgumentOutOfRangeException.ThrowIfLessThan(config.MaxMessagesPerConnection, 1);
         ArgumentNullException.ThrowIfNull(config.Timeouts);
         _hostName = config.HostName;
-        _tls = config.Tls;
         _timeouts = config.Timeouts;
         _time = config.TimeProvider ?? TimeProvider.System;
         _maxParallelDomains = config.MaxParallelDomains;
@@ -50,6 +57,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         _transcript = factory.CreateLogger("ModernMail.Smtp");
         _router = new MxRouter(dns, config.Routes, config.SmtpPort, config.Random ?? Random.Shared);
         _pool = new SmtpSessionPool(config.MaxIdleConnectionsPerHost, config.ConnectionIdleTimeout, config.MaxMessagesPerConnection, _time);
+        _tls = new TlsPlanner(config, dns, policyStore, reports);
     }
 
     /// <summary>How many connections are idle in the pool (for diagnostics and tests).</summary>
@@ -92,14 +100,21 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         var options = new ParallelOptions { MaxDegreeOfParallelism = _maxParallelDomains, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(groups, options, async (group, ct) =>
         {
-            var request = new DomainDelivery(group, reversePath, senderUtf8, source, results);
+            var request = new DomainDelivery(group, reversePath, senderUtf8, envelope.RequireTls, source, results);
             await DeliverDomainAsync(request, ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return results;
     }
 
-    private sealed record DomainDelivery(DomainGroup Group, string ReversePath, bool SenderUtf8, MessageSource Message, DeliveryResult[] Results);
+    private sealed record DomainDelivery(DomainGroup Group, string ReversePath, bool SenderUtf8, bool RequireTls, MessageSource Message, DeliveryResult[] Results)
+    {
+        /// <summary>The policy the results of this domain name; set once the domain's TLS plan is known.</summary>
+        public AppliedTlsPolicy Policy { get; set; }
+    }
+
+    /// <summary>A session ready for a transaction, or why this address could not be used.</summary>
+    private readonly record struct Attempt(SmtpSession? Session, string? Failure, bool RequireTlsUnsupported = false);
 
     private async Task DeliverDomainAsync(DomainDelivery request, CancellationToken cancellationToken)
     {
@@ -116,11 +131,30 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
             FailAll(request, route.Status == RouteStatus.Transient, route.Error ?? $"no route to {group.Domain}", null, null);
             return;
         }
+        var plan = await _tls.PlanAsync(group.Domain, route.Static, request.RequireTls, cancellationToken).ConfigureAwait(false);
+        request.Policy = plan.Floor.Policy;
         var failures = new List<string>();
+        int requireTlsFailures = 0;
         bool anyAddress = false;
         bool definitiveNoAddress = true;
         foreach (var host in route.Hosts)
         {
+            if (plan.StsPolicy is { } sts && !sts.MatchesMx(host.Name))
+            {
+                _tls.Record(plan.Outcome(plan.Floor, TlsResultType.ValidationFailure, host.Name, null, "mx-mismatch"));
+                if (plan.Excludes(host.Name))
+                {
+                    failures.Add($"{host.Name} is not an MX host of the MTA-STS policy of {group.Domain} (mode enforce)");
+                    continue;
+                }
+            }
+            if (plan.RequireTls && !route.Static && !plan.StsCovers(host.Name))
+            {
+                failures.Add($"REQUIRETLS: {host.Name} is not authenticated as an MX of {group.Domain} (no MTA-STS policy names it, no DNSSEC)");
+                requireTlsFailures++;
+                continue;
+            }
+            var hostPlan = await _tls.PlanHostAsync(plan, host.Name, host.Port, cancellationToken).ConfigureAwait(false);
             IReadOnlyList<IPAddress> addresses;
             if (host.Literal is not null)
             {
@@ -141,14 +175,24 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
             foreach (var address in addresses)
             {
                 var endPoint = new IPEndPoint(address, host.Port);
-                string? failure = await TryDeliverViaAsync(request, host.Name, endPoint, cancellationToken).ConfigureAwait(false);
-                if (failure is null)
+                var attempt = await TryDeliverViaAsync(request, plan, hostPlan, host.Name, endPoint, cancellationToken).ConfigureAwait(false);
+                if (attempt.Failure is null)
                 {
                     return;
                 }
-                DeliveryLog.AttemptFailed(_logger, group.Domain, $"{host.Name} [{endPoint}]", failure);
-                failures.Add(failure);
+                DeliveryLog.AttemptFailed(_logger, group.Domain, $"{host.Name} [{endPoint}]", attempt.Failure);
+                failures.Add(attempt.Failure);
+                if (attempt.RequireTlsUnsupported)
+                {
+                    requireTlsFailures++;
+                }
             }
+        }
+        if (requireTlsFailures > 0 && requireTlsFailures == failures.Count)
+        {
+            // RFC 8689 §4.2.1: no MX meets the REQUIRETLS conditions; §5 names the status code.
+            FailAll(request, transient: false, "5.7.30 REQUIRETLS support required: " + string.Join("; ", failures), null, null);
+            return;
         }
         if (!anyAddress && route.Implicit && definitiveNoAddress)
         {
@@ -158,15 +202,21 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         FailAll(request, transient: true, "no mail exchanger could be used: " + string.Join("; ", failures), null, null);
     }
 
-    /// <summary>Delivers the group via one address; returns null when the recipients' fate is decided, else why this address could not be used.</summary>
-    private async Task<string?> TryDeliverViaAsync(DomainDelivery request, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
+    /// <summary>Delivers the group via one address; a null failure when the recipients' fate is decided, else why this address could not be used.</summary>
+    private async Task<Attempt> TryDeliverViaAsync(DomainDelivery request, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
     {
-        string key = SmtpSessionPool.KeyOf(host, endPoint);
-        var (session, failure) = await AcquireAsync(key, host, endPoint, cancellationToken).ConfigureAwait(false);
-        if (session is null)
+        string key = SmtpSessionPool.KeyOf(host, endPoint) + "|" + hostPlan.PoolKey;
+        var attempt = await AcquireAsync(key, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
+        if (attempt.Session is not { } session)
         {
-            return failure;
+            return attempt;
         }
+        if (request.RequireTls && !session.Capabilities.RequireTls)
+        {
+            await _pool.ReturnAsync(key, session, cancellationToken).ConfigureAwait(false);
+            return new Attempt(null, $"REQUIRETLS: {session.Peer} does not advertise REQUIRETLS", RequireTlsUnsupported: true);
+        }
+        request.Policy = hostPlan.Policy;
         try
         {
             await RunTransactionAsync(request, session, cancellationToken).ConfigureAwait(false);
@@ -175,11 +225,11 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         {
             await _pool.ReturnAsync(key, session, cancellationToken).ConfigureAwait(false);
         }
-        return null;
+        return default;
     }
 
     /// <summary>A pooled session reset with RSET, or a new one after greeting, EHLO and STARTTLS under the TLS policy.</summary>
-    private async Task<(SmtpSession? Session, string? Failure)> AcquireAsync(string key, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
+    private async Task<Attempt> AcquireAsync(string key, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         while (_pool.TryRent(key, out var pooled) && pooled is not null)
         {
@@ -188,7 +238,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
                 await pooled.ResetAsync(cancellationToken).ConfigureAwait(false);
                 if (!pooled.HasUnreadInput())
                 {
-                    return (pooled, null);
+                    return new Attempt(pooled, null);
                 }
                 // More than one reply to RSET: the next command would read the extra one. Use another connection.
                 pooled.MarkBroken();
@@ -202,36 +252,38 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         }
         try
         {
-            return await OpenAsync(host, endPoint, useTls: _tls != TlsPolicy.Disabled, cancellationToken).ConfigureAwait(false);
+            return await OpenAsync(plan, hostPlan, host, endPoint, useTls: hostPlan.Requirement != TlsRequirement.None, cancellationToken).ConfigureAwait(false);
         }
-        catch (SmtpTlsException ex) when (_tls == TlsPolicy.Opportunistic)
+        catch (SmtpTlsException ex) when (hostPlan.Requirement == TlsRequirement.Opportunistic)
         {
             DeliveryLog.TlsFallback(_logger, $"{host} [{endPoint}]", ex.Message);
+            _tls.Record(plan.Outcome(hostPlan, TlsResultType.ValidationFailure, host, endPoint.Address, "starttls-handshake-failed"));
             try
             {
-                var (clear, failure) = await OpenAsync(host, endPoint, useTls: false, cancellationToken).ConfigureAwait(false);
-                if (clear is not null)
+                var attempt = await OpenAsync(plan, hostPlan, host, endPoint, useTls: false, cancellationToken, record: false).ConfigureAwait(false);
+                if (attempt.Session is { } clear)
                 {
                     clear.TlsFallbackReason = ex.Message;
                 }
-                return (clear, failure);
+                return attempt;
             }
             catch (ModernMailException retry)
             {
-                return (null, retry.Message);
+                return new Attempt(null, retry.Message);
             }
         }
         catch (SmtpTlsException ex)
         {
-            return (null, $"TLS is required: {ex.Message}");
+            _tls.Record(plan.Outcome(hostPlan, TlsResultType.ValidationFailure, host, endPoint.Address, "starttls-handshake-failed"));
+            return new Attempt(null, $"TLS is required ({hostPlan.Because}): {ex.Message}");
         }
         catch (ModernMailException ex)
         {
-            return (null, ex.Message);
+            return new Attempt(null, ex.Message);
         }
     }
 
-    private async Task<(SmtpSession? Session, string? Failure)> OpenAsync(string host, IPEndPoint endPoint, bool useTls, CancellationToken cancellationToken)
+    private async Task<Attempt> OpenAsync(DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, bool useTls, CancellationToken cancellationToken, bool record = true)
     {
         var session = await SmtpSession.ConnectAsync(host, endPoint, _timeouts, _time, _transcript, cancellationToken).ConfigureAwait(false);
         try
@@ -241,14 +293,15 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
             {
                 try
                 {
-                    await session.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+                    await session.StartTlsAsync(hostPlan.Check, cancellationToken).ConfigureAwait(false);
                 }
-                catch (SmtpReplyException ex) when (_tls == TlsPolicy.Opportunistic && !ex.Reply.IsTransient)
+                catch (SmtpReplyException ex) when (hostPlan.Requirement == TlsRequirement.Opportunistic && !ex.Reply.IsTransient)
                 {
                     // A refused STARTTLS leaves the clear-text session usable.
                     session.TlsFallbackReason = ex.Message;
                     await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
-                    return (session, null);
+                    RecordSession(plan, hostPlan, session, record);
+                    return new Attempt(session, null);
                 }
                 catch (SmtpReplyException ex)
                 {
@@ -256,18 +309,37 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
                 }
                 await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
             }
-            if (_tls == TlsPolicy.Required && !session.IsTls)
+            RecordSession(plan, hostPlan, session, record);
+            if (hostPlan.Requirement >= TlsRequirement.Encrypted && !session.IsTls)
             {
                 await session.QuitAsync(cancellationToken).ConfigureAwait(false);
-                return (null, $"TLS is required but {session.Peer} does not offer STARTTLS");
+                return new Attempt(null, $"TLS is required ({hostPlan.Because}) but {session.Peer} does not offer STARTTLS");
             }
-            return (session, null);
+            if (hostPlan.Requirement == TlsRequirement.Authenticated && !session.Certificate.Valid)
+            {
+                await session.QuitAsync(cancellationToken).ConfigureAwait(false);
+                return new Attempt(null, $"TLS is required ({hostPlan.Because}) but {session.Peer} is not authenticated: {session.Certificate.Reason}");
+            }
+            return new Attempt(session, null);
         }
         catch
         {
             await session.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Counts a new session for TLS reporting: a success, or why it fell short of authenticated TLS.</summary>
+    private void RecordSession(DomainTlsPlan plan, HostTlsPlan hostPlan, SmtpSession session, bool record)
+    {
+        if (!record)
+        {
+            return;
+        }
+        var verdict = session.IsTls ? session.Certificate : CertificateVerdict.NotChecked;
+        // Without a policy, an unauthenticated certificate is not a failure: nothing asked for one.
+        bool failed = session.IsTls ? !verdict.Valid && (plan.StsPolicy is not null || hostPlan.Requirement == TlsRequirement.Authenticated) : true;
+        _tls.Record(plan.Outcome(hostPlan, failed ? verdict.ResultType : null, session.MxHost, session.EndPoint.Address, failed ? verdict.Reason : null));
     }
 
     private async Task RunTransactionAsync(DomainDelivery request, SmtpSession session, CancellationToken cancellationToken)
@@ -295,7 +367,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
             {
                 if (!caps.SmtpUtf8)
                 {
-                    Record(request, group.Indexes[i], Result(recipient, false, false, session, null, null,
+                    Record(request, group.Indexes[i], Result(request, recipient, false, false, session, null, null,
                         $"the address needs SMTPUTF8, which {session.Peer} does not support"));
                     continue;
                 }
@@ -327,41 +399,41 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         for (int k = 0; k < positions.Count; k++)
         {
             int i = positions[k];
-            Record(request, group.Indexes[i], Decide(group.Recipients[i], transaction, k, session, error));
+            Record(request, group.Indexes[i], Decide(request, group.Recipients[i], transaction, k, session, error));
         }
     }
 
-    private static DeliveryResult Decide(MailAddress recipient, MailTransaction transaction, int k, SmtpSession session, Exception? error)
+    private static DeliveryResult Decide(DomainDelivery request, MailAddress recipient, MailTransaction transaction, int k, SmtpSession session, Exception? error)
     {
         var rcpt = transaction.RcptReplies[k];
         if (transaction.MailReply is { IsPositive: false } mail)
         {
-            return Result(recipient, false, !mail.IsPermanent, session, mail, null, $"MAIL FROM rejected: {mail}");
+            return Result(request, recipient, false, !mail.IsPermanent, session, mail, null, $"MAIL FROM rejected: {mail}");
         }
         if (rcpt is { IsPositive: false })
         {
             // RFC 5321 §4.5.3.1.10: 552 to RCPT means "too many recipients"; treat it as temporary.
             bool transient = !rcpt.IsPermanent || rcpt.Code == 552;
-            return Result(recipient, false, transient, session, rcpt, null, $"RCPT TO rejected: {rcpt}");
+            return Result(request, recipient, false, transient, session, rcpt, null, $"RCPT TO rejected: {rcpt}");
         }
         if (rcpt is { IsPositive: true })
         {
             if (transaction.FinalReply is { } final)
             {
                 return final.Code == 250
-                    ? Result(recipient, true, false, session, final, null, final.ToString())
-                    : Result(recipient, false, !final.IsPermanent, session, final, null, $"message rejected after DATA: {final}");
+                    ? Result(request, recipient, true, false, session, final, null, final.ToString())
+                    : Result(request, recipient, false, !final.IsPermanent, session, final, null, $"message rejected after DATA: {final}");
             }
             if (transaction.DataReply is { Code: not 354 } data)
             {
-                return Result(recipient, false, !data.IsPermanent, session, data, null, $"DATA rejected: {data}");
+                return Result(request, recipient, false, !data.IsPermanent, session, data, null, $"DATA rejected: {data}");
             }
         }
         string reason = error?.Message ?? "the transaction was interrupted";
-        return Result(recipient, false, true, session, null, error, reason);
+        return Result(request, recipient, false, true, session, null, error, reason);
     }
 
-    private static DeliveryResult Result(MailAddress recipient, bool delivered, bool transient, SmtpSession? session, SmtpReply? reply, Exception? error, string detail)
+    private static DeliveryResult Result(DomainDelivery request, MailAddress recipient, bool delivered, bool transient, SmtpSession? session, SmtpReply? reply, Exception? error, string detail)
     {
         if (session?.TlsFallbackReason is { } fallback)
         {
@@ -374,6 +446,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
             TlsProtocol = session is { IsTls: true } ? session.TlsProtocol.ToString() : null,
             TlsCipher = session?.TlsCipher,
             CertificateValid = session is { IsTls: true, CertificateValid: true },
+            AppliedTlsPolicy = request.Policy,
             Reply = reply,
             Exception = error,
             Detail = detail,
@@ -385,7 +458,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         var group = request.Group;
         for (int i = 0; i < group.Recipients.Count; i++)
         {
-            Record(request, group.Indexes[i], Result(group.Recipients[i], false, transient, session, null, error, reason));
+            Record(request, group.Indexes[i], Result(request, group.Recipients[i], false, transient, session, null, error, reason));
         }
     }
 
@@ -425,6 +498,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
             return;
         }
         await _pool.DisposeAsync().ConfigureAwait(false);
+        await _tls.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Closes pooled connections (QUIT, waiting at most a few seconds).</summary>

@@ -23,6 +23,9 @@ internal sealed class PolicyServer : IAsyncDisposable
 
     public string Body { get; set; } = "";
 
+    /// <summary>Bodies by request host (mta-sts.DOMAIN), for one server serving several policy domains; others get <see cref="Body"/>.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> BodiesByHost { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     public string ContentType { get; set; } = "text/plain";
 
     public int Status { get; set; } = 200;
@@ -47,7 +50,8 @@ internal sealed class PolicyServer : IAsyncDisposable
             {
                 return Results.Redirect(target);
             }
-            return Results.Text(server.Body, server.ContentType, statusCode: server.Status);
+            string body = server.BodiesByHost.TryGetValue(context.Request.Host.Host, out var byHost) ? byHost : server.Body;
+            return Results.Text(body, server.ContentType, statusCode: server.Status);
         });
         await app.StartAsync();
         server.Port = new Uri(app.Urls.First()).Port;

@@ -79,7 +79,7 @@ internal sealed class MxRouter
     {
         if (_routes.TryGetValue(domain, out var route) || _routes.TryGetValue("*", out route))
         {
-            return new DomainRoute(RouteStatus.Ok, [route]);
+            return new DomainRoute(RouteStatus.Ok, [route], Static: true);
         }
         var mx = await _dns.QueryMxAsync(domain, cancellationToken).ConfigureAwait(false);
         switch (mx.Outcome)

@@ -17,6 +17,9 @@ internal sealed class MailTransaction(string reversePath, IReadOnlyList<string> 
     /// <summary>Ask for SMTPUTF8 (RFC 6531) on MAIL FROM.</summary>
     public bool SmtpUtf8 { get; init; }
 
+    /// <summary>Ask for REQUIRETLS (RFC 8689) on MAIL FROM.</summary>
+    public bool RequireTls { get; init; }
+
     /// <summary>The reply to MAIL FROM, once read.</summary>
     public SmtpReply? MailReply { get; set; }
 

@@ -20,6 +20,9 @@ internal sealed record SmtpCapabilities
 
     public bool EnhancedStatusCodes { get; init; }
 
+    /// <summary>REQUIRETLS (RFC 8689), which servers advertise only over TLS.</summary>
+    public bool RequireTls { get; init; }
+
     /// <summary>True when SIZE was advertised.</summary>
     public bool Size { get; init; }
 
@@ -30,7 +33,7 @@ internal sealed record SmtpCapabilities
     public static SmtpCapabilities Parse(IReadOnlyList<string> lines)
     {
         // ehlo-line = ehlo-keyword *( SP ehlo-param )
-        bool pipelining = false, startTls = false, eightBit = false, utf8 = false, enhanced = false, size = false;
+        bool pipelining = false, startTls = false, requireTls = false, eightBit = false, utf8 = false, enhanced = false, size = false;
         long maxSize = 0;
         for (int i = 1; i < lines.Count; i++)
         {
@@ -45,6 +48,10 @@ internal sealed record SmtpCapabilities
             else if (keyword.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase))
             {
                 startTls = true;
+            }
+            else if (keyword.Equals("REQUIRETLS", StringComparison.OrdinalIgnoreCase))
+            {
+                requireTls = true;
             }
             else if (keyword.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase))
             {
@@ -72,6 +79,7 @@ internal sealed record SmtpCapabilities
             Esmtp = true,
             Pipelining = pipelining,
             StartTls = startTls,
+            RequireTls = requireTls,
             EightBitMime = eightBit,
             SmtpUtf8 = utf8,
             EnhancedStatusCodes = enhanced,

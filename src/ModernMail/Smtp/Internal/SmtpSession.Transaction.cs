@@ -80,7 +80,7 @@ internal sealed partial class SmtpSession
 
     private string BuildMailArgument(MailTransaction transaction)
     {
-        // Mail-parameters (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8) only when the server advertised them.
+        // Mail-parameters (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8, RFC 8689 REQUIRETLS) only when the server advertised them.
         var text = new System.Text.StringBuilder(transaction.ReversePath.Length + 48);
         text.Append('<').Append(transaction.ReversePath).Append('>');
         if (Capabilities.Size)
@@ -94,6 +94,10 @@ internal sealed partial class SmtpSession
         if (transaction.SmtpUtf8 && Capabilities.SmtpUtf8)
         {
             text.Append(" SMTPUTF8");
+        }
+        if (transaction.RequireTls && Capabilities.RequireTls)
+        {
+            text.Append(" REQUIRETLS");
         }
         return text.ToString();
     }

@@ -8,6 +8,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using ModernMail.Delivery.Internal;
 using ModernMail.Internal;
+using ModernMail.Tls.Internal;
 
 namespace ModernMail.Smtp.Internal;
 
@@ -68,8 +69,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <summary>Set when STARTTLS failed and this is the clear-text reconnection (opportunistic TLS).</summary>
     public string? TlsFallbackReason { get; set; }
 
-    /// <summary>True when the server certificate validated (chain and name).</summary>
-    public bool CertificateValid { get; private set; }
+    /// <summary>True when the server certificate validated (chain and name, or its TLSA records).</summary>
+    public bool CertificateValid => Certificate.Valid;
+
+    /// <summary>The verdict on the server's certificate; <see cref="CertificateVerdict.NotChecked"/> before TLS.</summary>
+    public CertificateVerdict Certificate { get; private set; } = CertificateVerdict.NotChecked;
 
     /// <summary>How many transactions reached the final "." reply on this connection.</summary>
     public int MessagesSent { get; private set; }
@@ -163,7 +167,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <summary>Upgrades the connection with STARTTLS (RFC 3207); the caller must send EHLO again afterwards.</summary>
     /// <exception cref="SmtpReplyException">The server refused STARTTLS.</exception>
     /// <exception cref="SmtpTlsException">The TLS handshake failed; the connection is dead.</exception>
-    public async Task StartTlsAsync(CancellationToken cancellationToken)
+    /// <param name="check">Judges the server's certificate; the verdict is kept in <see cref="Certificate"/>, the handshake completes either way.</param>
+    /// <param name="cancellationToken">Cancels the command and the handshake.</param>
+    public async Task StartTlsAsync(CertificateCheck check, CancellationToken cancellationToken)
     {
         var reply = await CommandAsync("STARTTLS", "STARTTLS", null, _timeouts.Command, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
         if (reply.Code != 220)
@@ -186,11 +192,12 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = MxHost,
-            // MTAs deliver to servers with self-signed or mismatched certificates (RFC 7435 opportunistic security);
-            // we accept, and record whether the certificate was valid.
-            RemoteCertificateValidationCallback = (_, _, _, errors) =>
+            CertificateChainPolicy = check.ChainPolicy,
+            // MTAs deliver to servers with self-signed or mismatched certificates (RFC 7435 opportunistic security):
+            // we accept, keep the verdict, and the transport refuses the session when a policy demands a valid one.
+            RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
             {
-                CertificateValid = errors == SslPolicyErrors.None;
+                Certificate = check.Check(MxHost, certificate, chain, errors);
                 return true;
             },
         };

@@ -6,6 +6,27 @@ namespace ModernMail.Tls.Internal;
 /// <summary>Writes an RFC 8460 §4.4 aggregate report (JSON) for one policy domain and one UTC day from the stored counts.</summary>
 internal static class TlsReportWriter
 {
+    /// <summary>Writes a JSON array with one report per policy domain that had sessions on <paramref name="day"/> (or only <paramref name="domain"/>'s).</summary>
+    /// <param name="json">Where the array goes.</param>
+    /// <param name="store">The stored counts.</param>
+    /// <param name="day">The UTC day.</param>
+    /// <param name="domain">One policy domain, or null for all.</param>
+    /// <param name="organization">The reporting organization (our host name).</param>
+    /// <param name="contact">How the domain's operators reach us (<c>mailto:postmaster@HOST</c>).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task WriteAllAsync(Utf8JsonWriter json, TlsReportStore store, DateOnly day, string? domain, string organization, string contact,
+        CancellationToken cancellationToken)
+    {
+        var rows = await store.ReadAsync(day, domain, cancellationToken).ConfigureAwait(false);
+        json.WriteStartArray();
+        foreach (var byDomain in rows.GroupBy(r => r.Outcome.PolicyDomain, StringComparer.Ordinal))
+        {
+            string id = string.Create(CultureInfo.InvariantCulture, $"{day:yyyy-MM-dd}T00:00:00Z_{byDomain.Key}@{organization}");
+            Write(json, organization, contact, id, day, byDomain.ToList());
+        }
+        json.WriteEndArray();
+    }
+
     public static void Write(Utf8JsonWriter json, string organization, string contact, string reportId, DateOnly day,
         IReadOnlyList<(TlsSessionOutcome Outcome, long Sessions)> rows)
     {

@@ -1,0 +1,44 @@
+namespace ModernMail.Tls.Internal;
+
+/// <summary>The TLS rules for delivering to one recipient domain: its MTA-STS policy (if any) and the configured floor.</summary>
+internal sealed class DomainTlsPlan
+{
+    public DomainTlsPlan(string domain, HostTlsPlan floor, MtaStsLookup? sts, bool requireTls)
+    {
+        Domain = domain;
+        Floor = floor;
+        Sts = sts;
+        RequireTls = requireTls;
+    }
+
+    /// <summary>The ASCII recipient domain.</summary>
+    public string Domain { get; }
+
+    /// <summary>The rules for an MX without DANE.</summary>
+    public HostTlsPlan Floor { get; }
+
+    /// <summary>The MTA-STS lookup, when MTA-STS applies (enabled, and the domain routed by its MX records).</summary>
+    public MtaStsLookup? Sts { get; }
+
+    /// <summary>The message asks for REQUIRETLS (RFC 8689).</summary>
+    public bool RequireTls { get; }
+
+    /// <summary>The policy in force, if any.</summary>
+    public MtaStsPolicy? StsPolicy => Sts?.Policy is { Mode: not MtaStsMode.None } policy ? policy : null;
+
+    /// <summary>True when <paramref name="mxHost"/> may not be used: MTA-STS enforce and no pattern matches it (RFC 8461 §4.1).</summary>
+    public bool Excludes(string mxHost) => StsPolicy is { Mode: MtaStsMode.Enforce } policy && !policy.MatchesMx(mxHost);
+
+    /// <summary>True when the MX is named by an MTA-STS policy, which REQUIRETLS accepts in place of a DNSSEC-signed MX (RFC 8689 §4.2.1).</summary>
+    public bool StsCovers(string mxHost) => StsPolicy is { } policy && policy.MatchesMx(mxHost);
+
+    /// <summary>The TLS-RPT outcome of one session with <paramref name="mx"/> under this plan.</summary>
+    public TlsSessionOutcome Outcome(HostTlsPlan host, string? resultType, string? mx, System.Net.IPAddress? ip, string? reason)
+    {
+        if (StsPolicy is { } policy && host.Policy != AppliedTlsPolicy.Dane)
+        {
+            return TlsSessionOutcome.Sts(policy, resultType, mx, ip, reason);
+        }
+        return TlsSessionOutcome.NoPolicy(Domain, resultType, mx, ip) with { FailureReason = reason };
+    }
+}

@@ -1,0 +1,12 @@
+namespace ModernMail.Tls.Internal;
+
+/// <summary>The TLS rules for one connection to one mail exchanger of one recipient domain.</summary>
+/// <param name="Requirement">What the connection must have.</param>
+/// <param name="Check">How the certificate is judged.</param>
+/// <param name="Policy">The recipient-domain policy behind the requirement.</param>
+/// <param name="Because">Why TLS is required, for failure messages ("MTA-STS enforce", "DANE", "TLS policy Verify").</param>
+internal sealed record HostTlsPlan(TlsRequirement Requirement, CertificateCheck Check, AppliedTlsPolicy Policy, string Because)
+{
+    /// <summary>The pool key suffix: a session opened under weaker rules must not serve a stricter plan.</summary>
+    public string PoolKey => Policy == AppliedTlsPolicy.Dane ? "dane:" + Check.GetHashCode() : Requirement.ToString();
+}

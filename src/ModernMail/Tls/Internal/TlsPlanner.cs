@@ -1,0 +1,85 @@
+using ModernMail.Dns;
+
+namespace ModernMail.Tls.Internal;
+
+/// <summary>Decides the TLS rules of each recipient domain and mail exchanger (one owner for MTA-STS, DANE and the
+/// configured <see cref="TlsPolicy"/>), and counts session outcomes for TLS reporting.</summary>
+internal sealed class TlsPlanner : IAsyncDisposable
+{
+    private readonly TlsPolicy _policy;
+    private readonly WebPkiCheck _webPki;
+    private readonly MtaStsResolver? _sts;
+    private readonly TlsReportRecorder? _reports;
+
+    public TlsPlanner(BrokerConfig config, IDnsLookup dns, IMtaStsPolicyStore? policyStore, TlsReportRecorder? reports)
+    {
+        _policy = config.Tls;
+        _webPki = config.TrustedRoots is { Count: > 0 } roots ? new WebPkiCheck(roots) : WebPkiCheck.System;
+        var stsOptions = config.MtaSts ?? new MtaStsOptions();
+        if (stsOptions.Enabled && _policy != TlsPolicy.Disabled)
+        {
+            if (stsOptions.TrustedRoots is null && config.TrustedRoots is { Count: > 0 })
+            {
+                stsOptions = new MtaStsOptions
+                {
+                    Enabled = true,
+                    FetchTimeout = stsOptions.FetchTimeout,
+                    HttpsPort = stsOptions.HttpsPort,
+                    TrustedRoots = config.TrustedRoots,
+                };
+            }
+            var factory = config.LoggerFactory;
+            _sts = new MtaStsResolver(dns, stsOptions, policyStore, config.TimeProvider, factory?.CreateLogger("ModernMail.Tls"));
+        }
+        _reports = reports;
+    }
+
+    /// <summary>The rules for <paramref name="domain"/>; <paramref name="staticRoute"/> (an operator's route) bypasses recipient policies.</summary>
+    public async Task<DomainTlsPlan> PlanAsync(string domain, bool staticRoute, bool requireTls, CancellationToken cancellationToken)
+    {
+        MtaStsLookup? sts = null;
+        if (_sts is not null && !staticRoute)
+        {
+            sts = await _sts.GetAsync(domain, cancellationToken).ConfigureAwait(false);
+            if (sts.Policy is null && sts.Failure is not null)
+            {
+                Record(TlsSessionOutcome.NoPolicy(domain, sts.Failure) with { FailureReason = sts.FailureDetail });
+            }
+        }
+        HostTlsPlan floor = (_policy, sts?.Policy?.Mode) switch
+        {
+            (TlsPolicy.Disabled, _) when !requireTls => new(TlsRequirement.None, _webPki, AppliedTlsPolicy.None, "TLS policy Disabled"),
+            (_, MtaStsMode.Enforce) => new(TlsRequirement.Authenticated, _webPki, AppliedTlsPolicy.MtaStsEnforce, "MTA-STS policy enforce"),
+            _ when requireTls => new(TlsRequirement.Authenticated, _webPki, Applied(sts), "REQUIRETLS"),
+            (TlsPolicy.Verify, _) => new(TlsRequirement.Authenticated, _webPki, Applied(sts), "TLS policy Verify"),
+            (TlsPolicy.Required, _) => new(TlsRequirement.Encrypted, _webPki, Applied(sts), "TLS policy Required"),
+            _ => new(TlsRequirement.Opportunistic, _webPki, Applied(sts), "opportunistic TLS"),
+        };
+        return new DomainTlsPlan(domain, floor, sts, requireTls);
+    }
+
+    private static AppliedTlsPolicy Applied(MtaStsLookup? sts) =>
+        sts?.Policy?.Mode == MtaStsMode.Testing ? AppliedTlsPolicy.MtaStsTesting : AppliedTlsPolicy.None;
+
+    /// <summary>The rules for one MX of the domain.</summary>
+    public ValueTask<HostTlsPlan> PlanHostAsync(DomainTlsPlan domain, string mxHost, int port, CancellationToken cancellationToken)
+    {
+        _ = mxHost;
+        _ = port;
+        _ = cancellationToken;
+        return ValueTask.FromResult(domain.Floor);
+    }
+
+    /// <summary>Counts one session outcome for TLS reporting (nothing when reporting is off).</summary>
+    public void Record(TlsSessionOutcome outcome) => _reports?.Record(outcome);
+
+    /// <summary>Writes the counted outcomes and releases the policy fetcher.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _sts?.Dispose();
+        if (_reports is not null)
+        {
+            await _reports.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
