@@ -31,12 +31,8 @@ public sealed partial class DeliverabilityDoctor
         var reverse = CheckReverseAsync(setup, cancellationToken);
         var helo = CheckHeloAsync(setup, cancellationToken);
         var mx = CheckMxAsync(setup, cancellationToken);
-        var mtaSts = CheckOptionalTxtAsync("MTA-STS", "_mta-sts." + setup.Domain.TrimEnd('.'), "v=STSv1",
-            "lets senders insist on TLS to your MX; also serve the policy at https://mta-sts." + setup.Domain.TrimEnd('.') + "/.well-known/mta-sts.txt",
-            cancellationToken);
-        var tlsRpt = CheckOptionalTxtAsync("TLS-RPT", "_smtp._tls." + setup.Domain.TrimEnd('.'), "v=TLSRPTv1",
-            "asks senders to report TLS failures to you, e.g. \"v=TLSRPTv1; rua=mailto:tls-reports@" + setup.Domain.TrimEnd('.') + "\"",
-            cancellationToken);
+        var mtaSts = CheckMtaStsAsync(setup, cancellationToken);
+        var tlsRpt = CheckTlsRptAsync(setup, cancellationToken);
         await Task.WhenAll(spf, dkim, reverse, helo, mx, mtaSts, tlsRpt).ConfigureAwait(false);
 
         var spfResult = await spf.ConfigureAwait(false);
@@ -58,24 +54,4 @@ public sealed partial class DeliverabilityDoctor
     private static DoctorCheck CouldNotCheck<T>(string area, string type, string name, DnsQueryResult<T> result, CheckStatus status = CheckStatus.Fail) =>
         new(area, status, $"could not check: {result.Describe()} looking up {type} {name}",
             "check that the DNS servers answer, then run the doctor again");
-
-    private async Task<IReadOnlyList<DoctorCheck>> CheckOptionalTxtAsync(
-        string area, string name, string prefix, string why, CancellationToken cancellationToken)
-    {
-        var txt = await _dns.QueryTxtAsync(name, cancellationToken).ConfigureAwait(false);
-        if (txt.IsTransient)
-        {
-            return [CouldNotCheck(area, "TXT", name, txt, CheckStatus.Warn)];
-        }
-
-        foreach (var record in txt.Records)
-        {
-            if (record.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return [new DoctorCheck(area, CheckStatus.Pass, $"{area} record published at {name}", null, record)];
-            }
-        }
-
-        return [new DoctorCheck(area, CheckStatus.Warn, $"no {area} record at {name} (optional)", $"consider publishing one: it {why}")];
-    }
 }

@@ -380,7 +380,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         {
             return;
         }
-        var transaction = new MailTransaction(request.ReversePath, wire, request.Message) { SmtpUtf8 = utf8 };
+        var transaction = new MailTransaction(request.ReversePath, wire, request.Message) { SmtpUtf8 = utf8, RequireTls = request.RequireTls };
         Exception? error = null;
         try
         {

@@ -14,10 +14,12 @@ public sealed class DoctorWorldTests
 
     private static DnsClientLookup Dns() => new([WorldDns.Server], TimeSpan.FromSeconds(2));
 
-    private static async Task<DoctorReport> RunAsync(string domain, string? selector = "sel", IPAddress? address = null, string helo = "mx.a.test", string? privateKeyPem = null)
+    private static async Task<DoctorReport> RunAsync(string domain, string? selector = "sel", IPAddress? address = null, string helo = "mx.a.test", string? privateKeyPem = null,
+        ModernMail.Tls.MtaStsOptions? mtaSts = null)
     {
         await WorldDns.EnsureDoctorZonesAsync(TestContext.Current.CancellationToken);
-        return await new DeliverabilityDoctor(Dns()).CheckAsync(new DeliverabilitySetup
+        var doctor = mtaSts is null ? new DeliverabilityDoctor(Dns()) : new DeliverabilityDoctor(Dns()) { MtaSts = mtaSts };
+        return await doctor.CheckAsync(new DeliverabilitySetup
         {
             Domain = domain,
             Address = address ?? s_loopback,
@@ -34,8 +36,13 @@ public sealed class DoctorWorldTests
     public async Task Doctor_GoodSetup_AllPassAndKeyMatches()
     {
         var pem = await File.ReadAllTextAsync(WorldDns.GetFile("dr-good.pem"), TestContext.Current.CancellationToken);
+        // dr-good.test's MTA-STS policy, served over real HTTPS (mta-sts.dr-good.test is 127.0.0.1 in the world's DNS).
+        using var ca = new ModernMail.Tests.Tls.TestCertificateAuthority();
+        await using var policy = await ModernMail.Tests.Tls.PolicyServer.StartAsync(ca.Issue("mta-sts.dr-good.test"));
+        policy.Body = "version: STSv1\nmode: enforce\nmx: mx.a.test\nmax_age: 604800\n";
+        var sts = new ModernMail.Tls.MtaStsOptions { HttpsPort = policy.Port, TrustedRoots = [ca.Certificate], FetchTimeout = TimeSpan.FromSeconds(10) };
 
-        var report = await RunAsync("dr-good.test", "dr2048", privateKeyPem: pem);
+        var report = await RunAsync("dr-good.test", "dr2048", privateKeyPem: pem, mtaSts: sts);
 
         Assert.True(report.IsOk, DeliverabilityRenderer.RenderText(report));
         Assert.All(report.Checks, c => Assert.Equal(CheckStatus.Pass, c.Status));
@@ -45,6 +52,8 @@ public sealed class DoctorWorldTests
         Assert.Contains("p=reject", report.Checks.First(c => c.Area == "DMARC").Summary);
         Assert.Contains("127.0.0.1 -> mx.a.test -> 127.0.0.1", Single(report, "PTR", CheckStatus.Pass).Summary);
         Assert.Contains("MX 10 mx.a.test", Single(report, "MX", CheckStatus.Pass).Summary);
+        Assert.Contains("mode enforce, mx mx.a.test", Single(report, "MTA-STS", CheckStatus.Pass).Summary);
+        Assert.Equal(1, policy.Requests);
     }
 
     [Theory]

@@ -7,10 +7,19 @@ using Xunit;
 
 namespace ModernMail.Tests.Deliverability;
 
-public sealed class DeliverabilityDoctorTests
+public sealed class DeliverabilityDoctorTests : IClassFixture<DoctorPolicyHost>
 {
+    private static DoctorPolicyHost s_policy = null!;
+
+    public DeliverabilityDoctorTests(DoctorPolicyHost policy)
+    {
+        s_policy = policy;
+        policy.Server.Body = DoctorZone.Policy;
+        policy.Server.Status = 200;
+    }
+
     private static async Task<DoctorReport> RunAsync(DoctorZone zone, DeliverabilitySetup? setup = null) =>
-        await new DeliverabilityDoctor(zone.Build()).CheckAsync(setup ?? DoctorZone.Setup(), TestContext.Current.CancellationToken);
+        await new DeliverabilityDoctor(zone.Build()) { MtaSts = s_policy.Options }.CheckAsync(setup ?? DoctorZone.Setup(), TestContext.Current.CancellationToken);
 
     private static DoctorCheck Single(DoctorReport report, string area, CheckStatus status) =>
         Assert.Single(report.Checks, c => c.Area == area && c.Status == status);
@@ -269,5 +278,67 @@ public sealed class DeliverabilityDoctorTests
         Assert.Contains("FAIL  DMARC    no DMARC record at _dmarc.good.example", text);
         Assert.Contains("fix: publish TXT _dmarc.good.example", text);
         Assert.EndsWith("NOT OK: 1 failed, 0 warnings, " + (report.Checks.Count - 1) + " passed\n", text);
+    }
+
+    [Fact]
+    public async Task Check_MtaStsPolicyMissesAnMx_FailsNamingIt()
+    {
+        s_policy.Server.Body = DoctorZone.Policy.Replace("mail.good.example", "mx.elsewhere.example", StringComparison.Ordinal);
+        var report = await RunAsync(new DoctorZone());
+
+        var check = Single(report, "MTA-STS", CheckStatus.Fail);
+        Assert.Contains("MX mail.good.example not covered", check.Summary);
+        Assert.Contains("mx: mail.good.example", check.Fix);
+    }
+
+    [Fact]
+    public async Task Check_MtaStsTestingMode_WarnsToEnforce()
+    {
+        s_policy.Server.Body = DoctorZone.Policy.Replace("enforce", "testing", StringComparison.Ordinal);
+        var report = await RunAsync(new DoctorZone());
+
+        Assert.Contains("mode testing", Single(report, "MTA-STS", CheckStatus.Warn).Summary);
+    }
+
+    [Fact]
+    public async Task Check_MtaStsPolicyUnreachableOrInvalid_Fails()
+    {
+        s_policy.Server.Status = 404;
+        var missing = await RunAsync(new DoctorZone());
+        Assert.Contains("could not be fetched", Single(missing, "MTA-STS", CheckStatus.Fail).Summary);
+
+        s_policy.Server.Status = 200;
+        s_policy.Server.Body = "version: STSv1\nmode: sometimes\nmx: mail.good.example\nmax_age: 604800\n";
+        var invalid = await RunAsync(new DoctorZone());
+        Assert.Contains("is invalid", Single(invalid, "MTA-STS", CheckStatus.Fail).Summary);
+    }
+
+    [Theory]
+    [InlineData("v=TLSRPTv1", "no rua= tag")]
+    [InlineData("v=TLSRPTv1; rua=tls@good.example", "rua entries senders cannot use")]
+    [InlineData("v=TLSRPTv1; rua=http://good.example/report", "rua entries senders cannot use")]
+    public async Task Check_TlsRptRecordUnusable_Fails(string record, string expected)
+    {
+        var report = await RunAsync(new DoctorZone { TlsRpt = record });
+
+        Assert.Contains(expected, Single(report, "TLS-RPT", CheckStatus.Fail).Summary);
+    }
+}
+
+/// <summary>A real HTTPS server for mta-sts.good.example with a certificate from a test CA the doctor is told to trust.</summary>
+public sealed class DoctorPolicyHost : IAsyncLifetime
+{
+    private readonly ModernMail.Tests.Tls.TestCertificateAuthority _ca = new();
+
+    internal ModernMail.Tests.Tls.PolicyServer Server { get; private set; } = null!;
+
+    internal ModernMail.Tls.MtaStsOptions Options => new() { HttpsPort = Server.Port, TrustedRoots = [_ca.Certificate], FetchTimeout = TimeSpan.FromSeconds(10) };
+
+    public async ValueTask InitializeAsync() => Server = await ModernMail.Tests.Tls.PolicyServer.StartAsync(_ca.Issue("mta-sts." + DoctorZone.Domain));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        _ca.Dispose();
     }
 }

@@ -24,6 +24,10 @@ internal sealed class DoctorZone
     public string? PtrName { get; set; } = Helo;
     public IPAddress? HeloAddress { get; set; } = Address;
     public bool Mx { get; set; } = true;
+    public string TlsRpt { get; set; } = "v=TLSRPTv1; rua=mailto:tls@good.example";
+
+    /// <summary>The MTA-STS policy the tests' HTTPS server answers for mta-sts.good.example.</summary>
+    public const string Policy = "version: STSv1\nmode: enforce\nmx: mail.good.example\nmax_age: 604800\n";
     public List<string> TimeoutNames { get; } = [];
 
     public InMemoryDnsLookup Build()
@@ -39,7 +43,8 @@ internal sealed class DoctorZone
         if (Dkim is not null) dns.AddTxt("sel._domainkey." + Domain, Dkim);
         if (Dmarc is not null) dns.AddTxt("_dmarc." + Domain, Dmarc);
         dns.AddTxt("_mta-sts." + Domain, "v=STSv1; id=20260101");
-        dns.AddTxt("_smtp._tls." + Domain, "v=TLSRPTv1; rua=mailto:tls@good.example");
+        dns.AddAddress("mta-sts." + Domain, IPAddress.Loopback);
+        dns.AddTxt("_smtp._tls." + Domain, TlsRpt);
         foreach (var name in TimeoutNames) dns.AddTimeout(name);
         return dns;
     }

@@ -32,6 +32,9 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
     /// <summary>Creates the throwaway certificate now, so key generation does not eat into a client's handshake timeout.</summary>
     public static void WarmUpCertificate() => _ = s_certificate.Value;
 
+    /// <summary>The self-signed certificate for scripted.test the server presents on TLS (a test may trust it as a root).</summary>
+    public static X509Certificate2 Certificate => s_certificate.Value;
+
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public List<string> Errors { get; } = [];
