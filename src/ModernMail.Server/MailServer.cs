@@ -40,11 +40,14 @@ public sealed class MailServer : IAsyncDisposable
     private readonly SubmissionQueue _queues;
     private readonly IServerStore? _serverStore;
     private readonly SmtpTransport _transport;
+    private readonly TlsStateStores _tlsState;
     private readonly QueueWorker _worker;
     private readonly WebApplication? _app;
 
-    private MailServer(MailServerSettings settings, SubmissionQueue queues, IServerStore? serverStore, SmtpTransport transport, QueueWorker worker, WebApplication? app)
+    private MailServer(MailServerSettings settings, SubmissionQueue queues, IServerStore? serverStore, SmtpTransport transport, TlsStateStores tlsState,
+        QueueWorker worker, WebApplication? app)
     {
+        _tlsState = tlsState;
         _settings = settings;
         _queues = queues;
         _serverStore = serverStore;
@@ -88,20 +91,18 @@ public sealed class MailServer : IAsyncDisposable
         IReadOnlyList<IPEndPoint> endpoints = settings.Http.IsDisabled ? [] : ParseListen(settings.Http.Listen);
 
         SmtpTransport transport;
-        TlsReportStore tlsReports;
-        TlsReportRecorder tlsRecorder;
+        // MTA-STS policies and TLS-RPT counts persist with the queue, so a restart (or another node) keeps both.
+        var tlsState = TlsStateStores.Open(settings);
+        var tlsRecorder = new TlsReportRecorder(tlsState.Reports);
         try
         {
-            // MTA-STS policies and TLS-RPT counts persist next to the queue, so a restart keeps both.
-            Directory.CreateDirectory(settings.DataDirectory);
-            string tlsDb = Path.Combine(settings.DataDirectory, "tls.db");
             var dns = DnsClientLookup.FromConfiguration(broker.DnsServers, "Delivery:Dns");
-            tlsReports = new TlsReportStore(tlsDb);
-            tlsRecorder = new TlsReportRecorder(tlsReports);
-            transport = new SmtpTransport(broker, dns, new SqliteMtaStsPolicyStore(tlsDb), tlsRecorder);
+            transport = new SmtpTransport(broker, dns, tlsState.Policies, tlsRecorder);
         }
         catch (ArgumentException ex)
         {
+            await tlsRecorder.DisposeAsync().ConfigureAwait(false);
+            await tlsState.DisposeAsync().ConfigureAwait(false);
             throw new ServerConfigurationException($"Delivery: {ex.Message}", ex);
         }
 
@@ -133,9 +134,9 @@ public sealed class MailServer : IAsyncDisposable
             {
                 serverStore = new SqliteServerStore(settings.DataDirectory);
                 await serverStore.InitializeAsync(cancellationToken).ConfigureAwait(false);
-                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore, worker, tlsReports, tlsRecorder);
+                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore, worker, tlsState.Reports, tlsRecorder);
             }
-            return new MailServer(settings, queues, serverStore, transport, worker, app);
+            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app);
         }
         catch
         {
@@ -152,6 +153,7 @@ public sealed class MailServer : IAsyncDisposable
                 await serverStore.DisposeAsync().ConfigureAwait(false);
             }
             await transport.DisposeAsync().ConfigureAwait(false);
+            await tlsState.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -197,10 +199,11 @@ public sealed class MailServer : IAsyncDisposable
             await _serverStore.DisposeAsync().ConfigureAwait(false);
         }
         await _transport.DisposeAsync().ConfigureAwait(false);
+        await _tlsState.DisposeAsync().ConfigureAwait(false);
     }
 
     private static WebApplication BuildApp(MailServerSettings settings, IReadOnlyList<IPEndPoint> endpoints, ILoggerFactory loggerFactory,
-        SubmissionQueue queues, IServerStore serverStore, QueueWorker worker, TlsReportStore tlsReports, TlsReportRecorder tlsRecorder)
+        SubmissionQueue queues, IServerStore serverStore, QueueWorker worker, ITlsReportStore tlsReports, TlsReportRecorder tlsRecorder)
     {
         // Production always: the developer exception page (stack traces to clients) is never switched on by an environment variable.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production, Args = [] });

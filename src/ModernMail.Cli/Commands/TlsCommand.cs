@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ModernMail.Cli.Options;
+using ModernMail.Server.Internal;
 using ModernMail.Tls.Internal;
 
 namespace ModernMail.Cli.Commands;
@@ -22,7 +23,7 @@ internal static class TlsCommand
         var date = new Option<string?>("--date") { Description = "The UTC day, YYYY-MM-DD (default: today).", HelpName = "YYYY-MM-DD" };
         var domain = new Option<string?>("--domain") { Description = "Only this recipient (policy) domain.", HelpName = "DOMAIN" };
         var json = new Option<bool>("--json") { Description = "Print the RFC 8460 aggregate reports (a JSON array, one report per policy domain), ready to send to each domain's rua." };
-        var command = new Command("report", "Sessions per recipient domain and policy for one day: successes, and failures by RFC 8460 result type (DATA/tls.db).") { date, domain, json };
+        var command = new Command("report", "Sessions per recipient domain and policy for one day: successes, and failures by RFC 8460 result type (DATA/tls.db, or the PostgreSQL queue database).") { date, domain, json };
         server.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
         {
@@ -33,17 +34,8 @@ internal static class TlsCommand
             {
                 throw new UsageException($"--date: expected YYYY-MM-DD, got \"{text}\".");
             }
-            string path = Path.Combine(settings.DataDirectory, "tls.db");
-            if (!File.Exists(path))
-            {
-                Console.Error.WriteLine($"No TLS sessions recorded yet ({path} does not exist).");
-                if (parse.GetValue(json))
-                {
-                    Console.WriteLine("[]");
-                }
-                return 0;
-            }
-            var store = new TlsReportStore(path);
+            await using var state = TlsStateStores.Open(settings);
+            var store = state.Reports;
             string? only = parse.GetValue(domain);
             if (parse.GetValue(json))
             {

@@ -20,7 +20,7 @@ internal static class TlsEndpoints
             .ProducesProblem(400).ProducesProblem(401);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, TlsReportRecorder recorder, TlsReportStore store, MailServerSettings settings, TimeProvider time)
+    private static async Task<IResult> GetAsync(HttpContext context, TlsReportRecorder recorder, ITlsReportStore store, MailServerSettings settings, TimeProvider time)
     {
         DateOnly day = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         string? date = context.Request.Query["date"];

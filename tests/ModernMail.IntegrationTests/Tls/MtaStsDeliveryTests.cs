@@ -75,7 +75,7 @@ public sealed class MtaStsDeliveryTests : IAsyncLifetime
     private async Task<(DeliveryResult Result, IReadOnlyList<(TlsSessionOutcome Outcome, long Sessions)> Report)> SendAsync(BrokerConfig config, string to)
     {
         string db = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".db");
-        var store = new TlsReportStore(db);
+        var store = new SqliteTlsReportStore(db);
         IReadOnlyList<DeliveryResult> results;
         await using (var transport = new SmtpTransport(config, DnsClientLookup.FromConfiguration(config.DnsServers, "dns"), new SqliteMtaStsPolicyStore(db), new TlsReportRecorder(store)))
         {

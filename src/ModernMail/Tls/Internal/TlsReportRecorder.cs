@@ -2,19 +2,19 @@ using System.Collections.Concurrent;
 
 namespace ModernMail.Tls.Internal;
 
-/// <summary>Counts TLS session outcomes in memory and writes them to the <see cref="TlsReportStore"/> in batches, so a
+/// <summary>Counts TLS session outcomes in memory and writes them to the <see cref="ITlsReportStore"/> in batches, so a
 /// delivery never waits for a report write.</summary>
 /// <remarks>Counts are statistics: those of the last flush interval are lost if the process is killed, which RFC 8460
 /// reports tolerate (they are best-effort aggregates). Days are UTC, as report date ranges are.</remarks>
 internal sealed class TlsReportRecorder : IAsyncDisposable
 {
-    private readonly TlsReportStore _store;
+    private readonly ITlsReportStore _store;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _flusher;
 
-    public TlsReportRecorder(TlsReportStore store, TimeProvider? time = null, TimeSpan? flushInterval = null)
+    public TlsReportRecorder(ITlsReportStore store, TimeProvider? time = null, TimeSpan? flushInterval = null)
     {
         _store = store;
         _time = time ?? TimeProvider.System;

@@ -14,7 +14,7 @@ internal static class TlsReportWriter
     /// <param name="organization">The reporting organization (our host name).</param>
     /// <param name="contact">How the domain's operators reach us (<c>mailto:postmaster@HOST</c>).</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public static async Task WriteAllAsync(Utf8JsonWriter json, TlsReportStore store, DateOnly day, string? domain, string organization, string contact,
+    public static async Task WriteAllAsync(Utf8JsonWriter json, ITlsReportStore store, DateOnly day, string? domain, string organization, string contact,
         CancellationToken cancellationToken)
     {
         var rows = await store.ReadAsync(day, domain, cancellationToken).ConfigureAwait(false);

@@ -5,7 +5,7 @@ namespace ModernMail.Tls.Internal;
 
 /// <summary>Daily TLS session counts per policy and failure, in SQLite (<c>tls.db</c> in the data directory), the raw
 /// material of RFC 8460 reports.</summary>
-internal sealed class TlsReportStore
+internal sealed class SqliteTlsReportStore : ITlsReportStore
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS mm_tls_report (
@@ -29,7 +29,7 @@ internal sealed class TlsReportStore
     private readonly string _connectionString;
     private int _created;
 
-    public TlsReportStore(string path)
+    public SqliteTlsReportStore(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();

@@ -1,0 +1,42 @@
+using ModernMail.PostgreSql.Internal;
+using ModernMail.Queue;
+using ModernMail.Server.Configuration;
+using ModernMail.Tls.Internal;
+
+namespace ModernMail.Server.Internal;
+
+/// <summary>Where the server keeps MTA-STS policies and TLS-RPT counts: with the queue, so nodes that share a PostgreSQL
+/// queue share them too; a SQLite queue keeps them in DATA/tls.db.</summary>
+internal sealed class TlsStateStores : IAsyncDisposable
+{
+    private readonly IAsyncDisposable? _owned;
+
+    private TlsStateStores(IMtaStsPolicyStore policies, ITlsReportStore reports, IAsyncDisposable? owned)
+    {
+        Policies = policies;
+        Reports = reports;
+        _owned = owned;
+    }
+
+    public IMtaStsPolicyStore Policies { get; }
+
+    public ITlsReportStore Reports { get; }
+
+    /// <summary>True when the state lives in PostgreSQL.</summary>
+    public bool Shared => _owned is not null;
+
+    public static TlsStateStores Open(MailServerSettings settings)
+    {
+        if (QueueStoreFactory.TrySplitScheme(settings.EffectiveStore, out string? scheme, out string location)
+            && (scheme.Equals("postgres", StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase)))
+        {
+            var store = new PostgreSqlTlsStore(location);
+            return new TlsStateStores(store, store, store);
+        }
+        Directory.CreateDirectory(settings.DataDirectory);
+        string path = Path.Combine(settings.DataDirectory, "tls.db");
+        return new TlsStateStores(new SqliteMtaStsPolicyStore(path), new SqliteTlsReportStore(path), null);
+    }
+
+    public ValueTask DisposeAsync() => _owned?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
