@@ -24,6 +24,11 @@ public sealed class MtaStsResolver : IDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, MtaStsPolicy> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<MtaStsLookup>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Id, DateTimeOffset Until, MtaStsLookup Lookup)> _failed = new(StringComparer.Ordinal);
+
+    /// <summary>How long a failed fetch (with no cached policy to fall back on) is remembered before the next try, so a
+    /// domain whose policy host is down costs one fetch timeout per interval, not one per message.</summary>
+    internal static readonly TimeSpan FailureRetryInterval = TimeSpan.FromMinutes(5);
 
     /// <summary>Creates a resolver that keeps policies in memory only.</summary>
     public MtaStsResolver(IDnsLookup dns, MtaStsOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
@@ -77,6 +82,10 @@ public sealed class MtaStsResolver : IDisposable
             return new MtaStsLookup(cached, FromCache: true);
         }
 
+        if (cached is null && _failed.TryGetValue(domain, out var recent) && recent.Id == id && recent.Until > now)
+        {
+            return recent.Lookup;
+        }
         var (body, failure, detail) = await _fetcher.FetchAsync(domain, cancellationToken).ConfigureAwait(false);
         if (body is not null)
         {
@@ -84,6 +93,7 @@ public sealed class MtaStsResolver : IDisposable
             {
                 var policy = MtaStsPolicy.Parse(domain, id, body, now);
                 _cache[domain] = policy;
+                _failed.TryRemove(domain, out _);
                 if (_store is not null)
                 {
                     await _store.SaveAsync(policy, cancellationToken).ConfigureAwait(false);
@@ -97,7 +107,12 @@ public sealed class MtaStsResolver : IDisposable
             }
         }
         TlsLog.PolicyFetchFailed(_logger, domain, failure!, detail!, cached is not null);
-        return new MtaStsLookup(cached, FromCache: cached is not null, failure, detail);
+        var lookup = new MtaStsLookup(cached, FromCache: cached is not null, failure, detail);
+        if (cached is null)
+        {
+            _failed[domain] = (id, now + FailureRetryInterval, lookup);
+        }
+        return lookup;
     }
 
     /// <summary>The unexpired cached policy: memory first, then the store.</summary>

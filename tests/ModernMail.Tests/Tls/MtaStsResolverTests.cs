@@ -152,6 +152,29 @@ public sealed class MtaStsResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFailedFetch_IsRememberedForTheRetryInterval_OrUntilTheIdChanges()
+    {
+        _server.Status = 500;
+        using var resolver = Resolver();
+        Assert.Equal("sts-policy-fetch-error", (await resolver.GetAsync(Domain, Ct)).Failure);
+        Assert.Equal("sts-policy-fetch-error", (await resolver.GetAsync(Domain, Ct)).Failure);
+        Assert.Equal(1, _server.Requests);
+
+        _server.Status = 200;
+        _time.Advance(MtaStsResolver.FailureRetryInterval);
+        Assert.True((await resolver.GetAsync(Domain, Ct)).IsEnforced);
+        Assert.Equal(2, _server.Requests);
+
+        // A new id is a new policy to fetch, whatever failed before.
+        _server.Status = 500;
+        _dns.Set(id: "9");
+        await resolver.GetAsync(Domain, Ct);
+        _dns.Set(id: "10");
+        await resolver.GetAsync(Domain, Ct);
+        Assert.Equal(4, _server.Requests);
+    }
+
+    [Fact]
     public async Task NoTxtRecord_IsNoPolicy_WithoutAFetch_AndABrokenPolicyIsInvalid()
     {
         _dns.Set(id: null);
