@@ -169,6 +169,11 @@ public sealed class DnsClientLookup : IDnsLookup
         {
             return DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure);
         }
+        catch (DnsResponseParseException)
+        {
+            // A malformed answer (a TLSA RDATA shorter than its three fields, say) from the last server left to ask.
+            return DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure);
+        }
         catch (ArgumentException)
         {
             // DnsClient rejects names it cannot encode (a label over 63 octets); such a name cannot exist.
