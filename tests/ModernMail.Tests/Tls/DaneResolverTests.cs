@@ -173,4 +173,19 @@ public sealed class DaneResolverTests
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => resolver.LookupAsync(Host, 0, Ct));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => resolver.LookupAsync(Host, IPEndPoint.MaxPort + 1, Ct));
     }
+
+    [Fact]
+    public async Task TlsSessionOutcome_Tlsa_ListsTheRecordsForTheReport()
+    {
+        _dns.Zone.AddTlsa(TlsaName, s_eeRecord);
+        var lookup = await new DaneResolver(_dns).LookupAsync(Host, 25, Ct);
+
+        var outcome = TlsSessionOutcome.Tlsa("Signed.Example.", lookup, TlsResultType.TlsaInvalid, information: "no match");
+
+        Assert.Equal("signed.example", outcome.PolicyDomain);
+        Assert.Equal("tlsa", outcome.PolicyType);
+        Assert.Equal([s_eeRecord.ToString()], outcome.PolicyStrings);
+        Assert.Equal(Host, outcome.ReceivingMx);
+        Assert.Equal("tlsa-invalid", outcome.ResultType);
+    }
 }
