@@ -89,6 +89,9 @@ public sealed class DaneMatcherTests : IDisposable
 
         Assert.True(ok, reason);
         Assert.Contains("DANE-TA(2)", reason, StringComparison.Ordinal);
+        // The caller's certificates are left usable (only the check's own chain copies are disposed).
+        Assert.True(lookup.Matches(_leaf, chain).IsMatch);
+        Assert.Equal(2, chain.ChainPolicy.ExtraStore.Count);
     }
 
     [Fact]

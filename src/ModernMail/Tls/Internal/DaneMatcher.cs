@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using ModernMail.Internal;
 
 namespace ModernMail.Tls.Internal;
 
@@ -48,9 +49,9 @@ internal static class DaneMatcher
                     string? problem = ValidateTo(candidate, leaf, presented, host, verificationTime);
                     if (problem is null)
                     {
-                        return new DaneMatch(true, $"DANE-TA(2) record {Describe(record)} matches \"{candidate.Subject}\", the chain validates to it and names {host}");
+                        return new DaneMatch(true, $"DANE-TA(2) record {Describe(record)} matches \"{Subject(candidate)}\", the chain validates to it and names {host}");
                     }
-                    failure ??= $"DANE-TA(2) record {Describe(record)} matches \"{candidate.Subject}\", but {problem}";
+                    failure ??= $"DANE-TA(2) record {Describe(record)} matches \"{Subject(candidate)}\", but {problem}";
                 }
             }
         }
@@ -83,24 +84,41 @@ internal static class DaneMatcher
         policy.DisableCertificateDownloads = true;
         policy.VerificationTime = verificationTime;
         builder.Build(leaf);
-
-        // The anchor need not be self-signed (an intermediate CA may be the TLSA trust anchor): the elements from the leaf
-        // up to the anchor must be free of errors, and what lies beyond the anchor does not matter.
-        foreach (var element in builder.ChainElements)
+        try
         {
-            foreach (var status in element.ChainElementStatus)
+            // The anchor need not be self-signed (an intermediate CA may be the TLSA trust anchor): the elements from the
+            // leaf up to the anchor must be free of errors, and what lies beyond the anchor does not matter.
+            foreach (var element in builder.ChainElements)
             {
-                if (status.Status is not (X509ChainStatusFlags.NoError or X509ChainStatusFlags.UntrustedRoot or X509ChainStatusFlags.PartialChain))
+                foreach (var status in element.ChainElementStatus)
                 {
-                    return $"\"{element.Certificate.Subject}\" in the chain: {status.StatusInformation.Trim()} ({status.Status})";
+                    if (status.Status is not (X509ChainStatusFlags.NoError or X509ChainStatusFlags.UntrustedRoot or X509ChainStatusFlags.PartialChain))
+                    {
+                        return $"\"{Subject(element.Certificate)}\" in the chain: {SafeText.Escape(status.StatusInformation.Trim())} ({status.Status})";
+                    }
+                }
+                if (element.Certificate.RawData.AsSpan().SequenceEqual(anchor.RawData))
+                {
+                    return null;
                 }
             }
-            if (element.Certificate.RawData.AsSpan().SequenceEqual(anchor.RawData))
+            return "the server's chain does not lead to it";
+        }
+        finally
+        {
+            // The chain's elements are its own copies of the certificates.
+            foreach (var element in builder.ChainElements)
             {
-                return null;
+                element.Certificate.Dispose();
             }
         }
-        return "the server's chain does not lead to it";
+    }
+
+    /// <summary>A certificate's subject for a reason string: the peer wrote it, so it is escaped and cut short.</summary>
+    private static string Subject(X509Certificate2 certificate)
+    {
+        string subject = SafeText.Escape(certificate.Subject);
+        return subject.Length > 120 ? subject[..120] + "..." : subject;
     }
 
     /// <summary>The leaf first, then the other certificates the server sent, each once, at most <see cref="MaxChainCertificates"/>.</summary>
