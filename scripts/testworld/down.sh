@@ -21,6 +21,8 @@ if [[ -f $W/etc/postfix/main.cf ]] && postfix -c "$W/etc/postfix" status >/dev/n
   postfix -c "$W/etc/postfix" stop >/dev/null 2>&1
 fi
 stop_pidfile "$run/opendkim.pid" opendkim
+stop_pidfile "$run/unbound-dane.pid" unbound
+stop_pidfile "$W/knot/run/knot.pid" knotd
 stop_pidfile "$run/unbound.pid" unbound
 stop_pidfile "$run/dnsmasq.pid" dnsmasq
 for pgver in $(ls /usr/lib/postgresql 2>/dev/null); do

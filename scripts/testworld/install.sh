@@ -18,7 +18,8 @@ packages=(
   postgresql
   python3-dkim python3-nacl python3-dnspython python3-aiosmtpd
   openssl ca-certificates
-  bind9-dnsutils        # dig
+  bind9-dnsutils        # dig, and delv (an independent DNSSEC validator) for the DANE self-check
+  knot                  # authoritative DNS that signs dane.test (DNSSEC) on 127.0.0.1:5302
   swaks
   procps iproute2 netcat-openbsd
 )
@@ -54,7 +55,7 @@ fi
 # Stop Debian's own instances if something started them anyway. Only their pid files are
 # used: the init scripts' "stop" matches by executable and would also kill the test world's
 # unbound/opendkim started by up.sh.
-for pidfile in /run/unbound.pid /run/opendkim/opendkim.pid /run/dnsmasq/dnsmasq.pid; do
+for pidfile in /run/unbound.pid /run/opendkim/opendkim.pid /run/dnsmasq/dnsmasq.pid /run/knot/knot.pid; do
   if [[ -s $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     echo "install.sh: stopping system service with $pidfile"
     kill "$(cat "$pidfile")" || true

@@ -6,6 +6,8 @@
 #   Postfix   127.0.0.1:25    the MX: STARTTLS, virtual Maildirs under /var/spool/testworld/mail
 #             127.0.0.1:2525  the same MX without the OpenDKIM milter (crash tests kill clients mid-DATA)
 #   PostgreSQL 127.0.0.1:5432 role/database modernmail/modernmail
+#   knot      127.0.0.1:5302  dane.test. signed (DNSSEC) and nodane.test. unsigned, with TLSA records (dane.sh)
+#   unbound   127.0.0.1:5303  validating resolver with the dane.test trust anchor (dane.sh)
 # Idempotent: services already running with the same configuration are left alone.
 # Run scripts/testworld/install.sh first. `up.sh --no-check` skips the self-checks.
 set -euo pipefail
@@ -23,7 +25,7 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "up.sh: must run as root" >&2
   exit 1
 fi
-for tool in postfix dnsmasq unbound opendkim openssl; do
+for tool in postfix dnsmasq unbound opendkim openssl knotd delv; do
   command -v "$tool" >/dev/null || { echo "up.sh: $tool missing; run scripts/testworld/install.sh" >&2; exit 1; }
 done
 
@@ -32,55 +34,9 @@ mkdir -p "$W" "$etc/postfix" "$run" "$mail"
 exec 9>"$W/up.lock"
 flock 9
 
-log() { echo "up.sh: $*"; }
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 trap 'echo "up.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
-
-# install_file TARGET: replaces TARGET with stdin when different; returns 0 if it changed.
-install_file() {
-  local target=$1 tmp
-  tmp=$(mktemp "$target.XXXXXX")
-  cat >"$tmp"
-  if [[ -f $target ]] && cmp -s "$tmp" "$target"; then
-    rm -f "$tmp"
-    return 1
-  fi
-  chmod 644 "$tmp"
-  mv "$tmp" "$target"
-  return 0
-}
-
-# pid_alive PIDFILE NAME: the pid file names a live process called NAME (not a reused pid).
-pid_alive() {
-  local pid
-  [[ -s $1 ]] || return 1
-  pid=$(tr -dc 0-9 <"$1")
-  [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]]
-}
-
-# listening PORT: something listens on TCP 127.0.0.1:PORT
-listening() { ss -Hltn "sport = :$1" | grep -q .; }
-
-# wait_port PORT
-wait_port() {
-  local port=$1 i
-  for i in $(seq 1 100); do
-    if listening "$port"; then return 0; fi
-    sleep 0.1
-  done
-  echo "up.sh: nothing listens on 127.0.0.1:$port" >&2
-  return 1
-}
-
-# stop_pidfile PIDFILE NAME
-stop_pidfile() {
-  local pidfile=$1 pid i
-  if pid_alive "$pidfile" "$2"; then
-    pid=$(tr -dc 0-9 <"$pidfile")
-    kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -f "$pidfile"
-}
 
 # ---------------------------------------------------------------------------------------------
 # Users, certificate
@@ -200,6 +156,12 @@ if [[ $unbound_changed -eq 1 ]] || ! pid_alive "$run/unbound.pid" unbound || ! l
   unbound -c "$etc/unbound.conf" 9>&-
   wait_port 5301
 fi
+
+# ---------------------------------------------------------------------------------------------
+# DNSSEC for DANE tests: knot on 127.0.0.1:5302 (signed dane.test, unsigned nodane.test) and a validating unbound
+# on 127.0.0.1:5303 (scripts/testworld/dane.sh; TLSA records from the certificate above)
+# ---------------------------------------------------------------------------------------------
+TESTWORLD_LOCKED=1 "$here/dane.sh" --no-check 9>&-
 
 # ---------------------------------------------------------------------------------------------
 # OpenDKIM verifying milter on 127.0.0.1:8891
@@ -414,4 +376,5 @@ fi
 log "world is up"
 if [[ $check -eq 1 ]]; then
   /usr/bin/python3 "$here/selfcheck.py"
+  "$here/dane.sh" --check
 fi

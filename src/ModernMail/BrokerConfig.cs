@@ -25,6 +25,9 @@ public sealed class BrokerConfig
     /// <summary>The TCP port of mail exchangers (RFC 5321: 25).</summary>
     public int SmtpPort { get; set; } = 25;
 
+    /// <summary>DANE (RFC 7672): whether TLSA records are honoured, and which DNS servers are trusted to validate DNSSEC.</summary>
+    public DaneOptions Dane { get; set; } = new();
+
     /// <summary>Whether STARTTLS is used when offered, required, or never attempted.</summary>
     public TlsPolicy Tls { get; set; } = TlsPolicy.Opportunistic;
 

@@ -5,6 +5,10 @@ using DnsClient;
 using DnsClient.Protocol;
 using ModernMail.Dns.Internal;
 using ModernMail.Internal;
+using ModernMail.Tls;
+using TlsaMatchingType = ModernMail.Tls.TlsaMatchingType;
+using TlsaRecord = ModernMail.Tls.TlsaRecord;
+using TlsaSelector = ModernMail.Tls.TlsaSelector;
 
 namespace ModernMail.Dns;
 
@@ -15,7 +19,9 @@ namespace ModernMail.Dns;
 /// <remarks>
 /// Answers are cached for their TTL (failures are not cached); a query that times out is repeated <c>retries</c> times
 /// per server; a server that answers SERVFAIL or REFUSED is skipped for the next configured one; a truncated UDP
-/// answer is asked again over TCP.
+/// answer is asked again over TCP. Every query carries the DO bit (RFC 3225), so a validating resolver reports whether it
+/// validated the answer (AD); <see cref="DnsQueryResult{T}.Authenticated"/> is true only for answers from one of
+/// <see cref="ValidatingServers"/>.
 /// </remarks>
 public sealed class DnsClientLookup : IDnsLookup
 {
@@ -26,6 +32,8 @@ public sealed class DnsClientLookup : IDnsLookup
     public const int DefaultRetries = 2;
 
     private readonly LookupClient _client;
+    private readonly IReadOnlyCollection<string> _validatingServers = [];
+    private readonly HashSet<IPEndPoint> _validating = [];
 
     /// <summary>Creates a lookup that asks the given servers, or the system's servers when none are given.</summary>
     /// <param name="servers">Servers as "address" or "address:port" ("[::1]:53" for IPv6 with a port); empty for the system's resolvers.</param>
@@ -49,15 +57,45 @@ public sealed class DnsClientLookup : IDnsLookup
         options.UseTcpFallback = true;
         options.ContinueOnDnsError = true;
         options.ContinueOnEmptyResponse = false;
+        // DO asks a validating resolver for the AD bit (a resolver sets AD only when the query has DO or AD set).
+        options.RequestDnsSecRecords = true;
         _client = new LookupClient(options);
     }
 
+    /// <summary>
+    /// The servers, as "address[:port]", whose AD bit is believed: validating resolvers reached over a path the
+    /// operator trusts (typically on the same host). Empty by default, so no answer counts as authenticated.
+    /// </summary>
+    /// <exception cref="FormatException">A server is not "address[:port]".</exception>
+    public IReadOnlyCollection<string> ValidatingServers
+    {
+        get => _validatingServers;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            var servers = new List<string>();
+            foreach (string server in value)
+            {
+                _validating.Add(ParseServer(server));
+                servers.Add(server);
+            }
+            _validatingServers = servers;
+        }
+    }
+
     /// <summary>Creates a lookup for configured servers, reporting a bad one as an <see cref="ArgumentException"/> (the broker's contract).</summary>
-    internal static DnsClientLookup FromConfiguration(IEnumerable<string> servers, string paramName)
+    internal static DnsClientLookup FromConfiguration(IEnumerable<string> servers, string paramName) =>
+        FromConfiguration(servers, [], paramName);
+
+    /// <summary>Creates the broker's lookup: its DNS servers, trusting the AD bit of DANE's validating resolvers.</summary>
+    internal static DnsClientLookup FromConfiguration(BrokerConfig config, string paramName) =>
+        FromConfiguration(config.DnsServers, config.Dane.Enabled ? [.. config.Dane.ValidatingResolvers] : [], paramName);
+
+    private static DnsClientLookup FromConfiguration(IEnumerable<string> servers, IReadOnlyCollection<string> validating, string paramName)
     {
         try
         {
-            return new DnsClientLookup(servers);
+            return new DnsClientLookup(servers) { ValidatingServers = validating };
         }
         catch (FormatException ex)
         {
@@ -98,6 +136,18 @@ public sealed class DnsClientLookup : IDnsLookup
         return QueryAsync(ReverseDns.GetName(address), QueryType.PTR, static a => a.PtrRecords().Select(r => TrimDot(r.PtrDomainName.Value)), cancellationToken);
     }
 
+    /// <inheritdoc/>
+    public Task<DnsQueryResult<TlsaRecord>> QueryTlsaAsync(string name, CancellationToken cancellationToken = default) =>
+        QueryAsync(name, QueryType.TLSA, static a => a.TlsaRecords().Select(ToTlsa).OfType<TlsaRecord>(), cancellationToken);
+
+    private static TlsaRecord? ToTlsa(DnsClient.Protocol.TlsaRecord r)
+    {
+        var data = r.CertificateAssociationData.ToArray();
+        return data.Length <= TlsaRecord.MaxDataLength
+            ? new TlsaRecord((TlsaUsage)r.CertificateUsage, (TlsaSelector)r.Selector, (TlsaMatchingType)r.MatchingType, data)
+            : null;
+    }
+
     private async Task<DnsQueryResult<T>> QueryAsync<T>(
         string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select, CancellationToken cancellationToken)
     {
@@ -119,19 +169,29 @@ public sealed class DnsClientLookup : IDnsLookup
         {
             return DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure);
         }
+        catch (DnsResponseParseException)
+        {
+            // A malformed answer (a TLSA RDATA shorter than its three fields, say) from the last server left to ask.
+            return DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure);
+        }
         catch (ArgumentException)
         {
             // DnsClient rejects names it cannot encode (a label over 63 octets); such a name cannot exist.
             return DnsQueryResult<T>.FromOutcome(DnsOutcome.NoSuchDomain);
         }
 
+        bool authenticated = response.Header.IsAuthenticData && IsValidating(response.NameServer);
         return response.Header.ResponseCode switch
         {
-            DnsHeaderResponseCode.NoError => DnsQueryResult<T>.FromRecords(select(response.Answers).ToArray()),
-            DnsHeaderResponseCode.NotExistentDomain => DnsQueryResult<T>.FromOutcome(DnsOutcome.NoSuchDomain),
+            DnsHeaderResponseCode.NoError => DnsQueryResult<T>.FromRecords(select(response.Answers).ToArray()) with { Authenticated = authenticated },
+            DnsHeaderResponseCode.NotExistentDomain => DnsQueryResult<T>.FromOutcome(DnsOutcome.NoSuchDomain) with { Authenticated = authenticated },
             _ => DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure),
         };
     }
+
+    private bool IsValidating(NameServer? server) =>
+        server is not null && _validating.Count > 0 && IPAddress.TryParse(server.Address, out var address)
+        && _validating.Contains(new IPEndPoint(address, server.Port));
 
     private static string TrimDot(string name) => name.EndsWith('.') ? name[..^1] : name;
 

@@ -12,6 +12,14 @@ public sealed record DnsQueryResult<T>(DnsOutcome Outcome, IReadOnlyList<T> Reco
     /// <summary>True when the name or the data does not exist (NXDOMAIN or NODATA).</summary>
     public bool IsMissing => Outcome is DnsOutcome.NoSuchDomain or DnsOutcome.NoRecords;
 
+    /// <summary>
+    /// True when the answer (the records, or the proof that there are none) was DNSSEC-validated: a resolver that the
+    /// lookup is configured to trust as validating set the AD bit (RFC 4035 §3.2.3, RFC 6840 §5.8).
+    /// </summary>
+    /// <remarks>An AD bit from any other server is ignored (as Postfix trusts only the resolver it is told validates), so
+    /// false means "insecure or unknown", never "proven bogus": a validating resolver answers bogus data with SERVFAIL.</remarks>
+    public bool Authenticated { get; init; }
+
     /// <summary>Creates a result with records, or <see cref="DnsOutcome.NoRecords"/> when <paramref name="records"/> is empty.</summary>
     public static DnsQueryResult<T> FromRecords(IReadOnlyList<T> records)
     {

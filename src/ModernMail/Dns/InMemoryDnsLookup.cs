@@ -1,18 +1,21 @@
 using System.Net;
 using System.Net.Sockets;
 using ModernMail.Dns.Internal;
+using ModernMail.Tls;
 
 namespace ModernMail.Dns;
 
 /// <summary>An <see cref="IDnsLookup"/> over records held in memory, for tests and dry runs.</summary>
 /// <remarks>
 /// Names are case-insensitive and a trailing dot is ignored. A name with no records of any kind answers NXDOMAIN;
-/// a name with other records answers NODATA. CNAMEs are followed (up to 8 hops; a loop is a server failure).
+/// a name with other records answers NODATA. CNAMEs are followed (up to 8 hops; a loop is a server failure). Answers are
+/// <see cref="DnsQueryResult{T}.Authenticated"/> when every name on the way lies in a zone given to <see cref="AddAuthenticatedZone"/>.
 /// </remarks>
 public sealed class InMemoryDnsLookup : IDnsLookup
 {
     private const int MaxCnameHops = 8;
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _authenticatedZones = [];
 
     /// <summary>Adds a TXT record whose character-strings are already joined.</summary>
     public void AddTxt(string name, string text) => GetNode(name).Txt.Add(text);
@@ -37,6 +40,16 @@ public sealed class InMemoryDnsLookup : IDnsLookup
         ArgumentNullException.ThrowIfNull(address);
         AddPtr(ReverseDns.GetName(address), host);
     }
+
+    /// <summary>Adds a TLSA record at an owner name such as "_25._tcp.mx.example.com".</summary>
+    public void AddTlsa(string name, TlsaRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        GetNode(name).Tlsa.Add(record);
+    }
+
+    /// <summary>Makes answers for <paramref name="zone"/> and the names below it authenticated, as a validating resolver reports a signed zone.</summary>
+    public void AddAuthenticatedZone(string zone) => _authenticatedZones.Add(Trim(zone));
 
     /// <summary>Makes <paramref name="name"/> an alias of <paramref name="target"/>.</summary>
     public void AddCname(string name, string target) => GetNode(name).Cname = Trim(target);
@@ -73,14 +86,20 @@ public sealed class InMemoryDnsLookup : IDnsLookup
         return Task.FromResult(Query(ReverseDns.GetName(address), static n => n.Ptr));
     }
 
+    /// <inheritdoc/>
+    public Task<DnsQueryResult<TlsaRecord>> QueryTlsaAsync(string name, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Query(name, static n => n.Tlsa));
+
     private DnsQueryResult<T> Query<T>(string name, Func<Node, List<T>> select)
     {
         var current = Trim(name);
+        var authenticated = true;
         for (var hop = 0; hop <= MaxCnameHops; hop++)
         {
+            authenticated &= IsAuthenticated(current);
             if (!_nodes.TryGetValue(current, out var node))
             {
-                return DnsQueryResult<T>.FromOutcome(ExistsBelow(current) ? DnsOutcome.NoRecords : DnsOutcome.NoSuchDomain);
+                return DnsQueryResult<T>.FromOutcome(ExistsBelow(current) ? DnsOutcome.NoRecords : DnsOutcome.NoSuchDomain) with { Authenticated = authenticated };
             }
 
             if (node.Fails)
@@ -91,7 +110,7 @@ public sealed class InMemoryDnsLookup : IDnsLookup
             var records = select(node);
             if (records.Count > 0)
             {
-                return DnsQueryResult<T>.FromRecords(records.ToArray());
+                return DnsQueryResult<T>.FromRecords(records.ToArray()) with { Authenticated = authenticated };
             }
 
             if (node.Cname is { } target)
@@ -100,10 +119,26 @@ public sealed class InMemoryDnsLookup : IDnsLookup
                 continue;
             }
 
-            return DnsQueryResult<T>.FromOutcome(node.TimesOut ? DnsOutcome.Timeout : DnsOutcome.NoRecords);
+            return node.TimesOut
+                ? DnsQueryResult<T>.FromOutcome(DnsOutcome.Timeout)
+                : DnsQueryResult<T>.FromOutcome(DnsOutcome.NoRecords) with { Authenticated = authenticated };
         }
 
         return DnsQueryResult<T>.FromOutcome(DnsOutcome.ServerFailure);
+    }
+
+    private bool IsAuthenticated(string name)
+    {
+        foreach (string zone in _authenticatedZones)
+        {
+            if (name.Equals(zone, StringComparison.OrdinalIgnoreCase)
+                || (name.Length > zone.Length && name.EndsWith(zone, StringComparison.OrdinalIgnoreCase) && name[^(zone.Length + 1)] == '.'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // An empty non-terminal (example.com when only a.example.com has records) exists: NODATA, not NXDOMAIN.
@@ -146,6 +181,7 @@ public sealed class InMemoryDnsLookup : IDnsLookup
         public List<IPAddress> Aaaa { get; } = [];
         public List<MxRecord> Mx { get; } = [];
         public List<string> Ptr { get; } = [];
+        public List<TlsaRecord> Tlsa { get; } = [];
         public string? Cname { get; set; }
         public bool TimesOut { get; set; }
         public bool Fails { get; set; }

@@ -36,4 +36,17 @@ public sealed record TlsSessionOutcome(
         lines.Add("max_age: " + (long)policy.MaxAge.TotalSeconds);
         return new(policy.Domain, "sts", lines, policy.MxPatterns, resultType, mx, ip, null, information);
     }
+
+    /// <summary>The outcome of a session under DANE: policy type <c>tlsa</c>, the authenticated TLSA records as policy strings (RFC 8460 §4.4).</summary>
+    /// <param name="policyDomain">The recipient domain.</param>
+    /// <param name="lookup">The MX host's DANE lookup; its host is the receiving MX.</param>
+    /// <param name="resultType">Null for success, else one of <see cref="TlsResultType"/> (<c>tlsa-invalid</c>, <c>dnssec-invalid</c>, <c>dane-required</c>).</param>
+    /// <param name="ip">The MX address, when known.</param>
+    /// <param name="information">A short reason, for failures (such as <see cref="DaneMatch.Reason"/>).</param>
+    public static TlsSessionOutcome Tlsa(string policyDomain, DaneLookup lookup, string? resultType = null, IPAddress? ip = null, string? information = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(policyDomain);
+        ArgumentNullException.ThrowIfNull(lookup);
+        return new(policyDomain.TrimEnd('.').ToLowerInvariant(), "tlsa", lookup.Records.Select(r => r.ToString()).ToArray(), [], resultType, lookup.Host, ip, null, information);
+    }
 }

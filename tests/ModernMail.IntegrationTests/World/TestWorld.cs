@@ -15,6 +15,18 @@ public static class TestWorld
     /// <summary>The unbound resolver that forwards to <see cref="DnsServer"/> (used by OpenDKIM).</summary>
     public static readonly IPEndPoint Resolver = new(IPAddress.Loopback, 5301);
 
+    /// <summary>knot, authoritative for the DNSSEC-signed <c>dane.test.</c> and the unsigned <c>nodane.test.</c>; it never sets AD.</summary>
+    public static readonly IPEndPoint SignedZoneServer = new(IPAddress.Loopback, 5302);
+
+    /// <summary>The validating unbound: trust anchor of <c>dane.test.</c>, stub zones to <see cref="SignedZoneServer"/>, the rest forwarded to <see cref="DnsServer"/>.</summary>
+    public static readonly IPEndPoint ValidatingResolver = new(IPAddress.Loopback, 5303);
+
+    /// <summary>The signed zone of the DANE tests; MX 10 <c>mx-ok.dane.test</c>. Hosts and their TLSA records: scripts/testworld/README.md.</summary>
+    public const string DaneDomain = "dane.test";
+
+    /// <summary>The unsigned zone of the DANE tests: its TLSA records must be ignored.</summary>
+    public const string NoDaneDomain = "nodane.test";
+
     /// <summary>The Postfix MX: 127.0.0.1:25 with STARTTLS.</summary>
     public static readonly IPEndPoint MxAddress = new(IPAddress.Loopback, 25);
 
@@ -78,6 +90,7 @@ public static class TestWorld
 
     private static readonly Lazy<string> s_repoRoot = new(FindRepoRoot);
     private static readonly Lazy<string?> s_downReason = new(ProbeWorld);
+    private static readonly Lazy<string?> s_daneDownReason = new(() => Probe([("knot", SignedZoneServer), ("validating unbound", ValidatingResolver)]));
 
     /// <summary>The repository root (the directory holding ModernMail.slnx).</summary>
     public static string RepoRoot => s_repoRoot.Value;
@@ -96,6 +109,18 @@ public static class TestWorld
         {
             throw new InvalidOperationException(
                 $"The loopback test world is not running ({reason}). As root, run scripts/testworld/install.sh once, then scripts/testworld/up.sh.");
+        }
+    }
+
+    /// <summary>Throws with a clear message when knot or the validating unbound of the DANE tests do not answer.</summary>
+    /// <exception cref="InvalidOperationException">They are not running.</exception>
+    public static void EnsureDaneUp()
+    {
+        EnsureUp();
+        if (s_daneDownReason.Value is { } reason)
+        {
+            throw new InvalidOperationException(
+                $"The DNSSEC part of the test world is not running ({reason}). As root, run scripts/testworld/up.sh (or scripts/testworld/dane.sh).");
         }
     }
 
@@ -234,10 +259,13 @@ public static class TestWorld
         throw new InvalidOperationException("ModernMail.slnx not found above " + AppContext.BaseDirectory);
     }
 
-    private static string? ProbeWorld()
+    private static string? ProbeWorld() =>
+        Probe([("Postfix", MxAddress), ("dnsmasq", DnsServer), ("OpenDKIM", OpenDkimAddress), ("unbound", Resolver)])
+        ?? (Directory.Exists(MailRoot) ? null : MailRoot + " does not exist");
+
+    private static string? Probe(ReadOnlySpan<(string Name, IPEndPoint EndPoint)> servers)
     {
-        foreach (var (name, endPoint) in (ReadOnlySpan<(string, IPEndPoint)>)
-            [("Postfix", MxAddress), ("dnsmasq", DnsServer), ("OpenDKIM", OpenDkimAddress), ("unbound", Resolver)])
+        foreach (var (name, endPoint) in servers)
         {
             try
             {
@@ -250,6 +278,6 @@ public static class TestWorld
                 return $"{name} does not answer on {endPoint}: {e.Message}";
             }
         }
-        return Directory.Exists(MailRoot) ? null : MailRoot + " does not exist";
+        return null;
     }
 }

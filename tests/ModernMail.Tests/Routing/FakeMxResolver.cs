@@ -43,6 +43,9 @@ internal sealed class FakeMxResolver : IDnsLookup
     public Task<DnsQueryResult<string>> QueryPtrAsync(IPAddress address, CancellationToken cancellationToken = default) =>
         Ask("PTR", address.ToString(), () => Zone.QueryPtrAsync(address, cancellationToken));
 
+    public Task<DnsQueryResult<ModernMail.Tls.TlsaRecord>> QueryTlsaAsync(string name, CancellationToken cancellationToken = default) =>
+        Ask("TLSA", name, () => Zone.QueryTlsaAsync(name, cancellationToken));
+
     private Task<T> Ask<T>(string type, string name, Func<Task<T>> query)
     {
         lock (Questions)

@@ -234,5 +234,7 @@ public sealed class MtaStsResolverTests : IAsyncLifetime
         public Task<DnsQueryResult<MxRecord>> QueryMxAsync(string name, CancellationToken cancellationToken = default) => _current.QueryMxAsync(name, cancellationToken);
 
         public Task<DnsQueryResult<string>> QueryPtrAsync(IPAddress address, CancellationToken cancellationToken = default) => _current.QueryPtrAsync(address, cancellationToken);
+
+        public Task<DnsQueryResult<TlsaRecord>> QueryTlsaAsync(string name, CancellationToken cancellationToken = default) => _current.QueryTlsaAsync(name, cancellationToken);
     }
 }
