@@ -249,7 +249,7 @@ default_transport = error:test world does not relay
 relay_transport = error:test world does not relay
 local_transport = error:test world has no local mailboxes
 
-virtual_mailbox_domains = a.test, b.test, implicit.test, deadfirst.test, sender.test, sts-enforce.test, sts-mismatch.test, sts-plain.test, sts-testing.test
+virtual_mailbox_domains = a.test, b.test, implicit.test, deadfirst.test, sender.test, sts-enforce.test, sts-mismatch.test, sts-plain.test, sts-testing.test, dane.test, bad.dane.test, nodane.test
 virtual_mailbox_maps = regexp:$pfx/vmailbox
 virtual_transport = testworld
 testworld_destination_recipient_limit = 1

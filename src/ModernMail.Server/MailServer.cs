@@ -96,7 +96,7 @@ public sealed class MailServer : IAsyncDisposable
         var tlsRecorder = new TlsReportRecorder(tlsState.Reports);
         try
         {
-            var dns = DnsClientLookup.FromConfiguration(broker.DnsServers, "Delivery:Dns");
+            var dns = DnsClientLookup.FromConfiguration(broker, "Delivery:Dns");
             transport = new SmtpTransport(broker, dns, tlsState.Policies, tlsRecorder);
         }
         catch (ArgumentException ex)

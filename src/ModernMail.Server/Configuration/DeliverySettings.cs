@@ -18,6 +18,13 @@ public sealed class DeliverySettings
     /// <summary>Whether recipient domains' MTA-STS policies (RFC 8461) are honoured.</summary>
     public bool MtaSts { get; set; } = true;
 
+    /// <summary>Whether MX hosts' DNSSEC-validated TLSA records (DANE, RFC 7672) are honoured; they need <see cref="DaneResolvers"/>.</summary>
+    public bool Dane { get; set; } = true;
+
+    /// <summary>The DNS servers ("ADDR[:PORT]", also listed in <see cref="Dns"/>) that validate DNSSEC: only their AD bit is
+    /// trusted (as Postfix's smtp_dns_support_level = dnssec); empty means DANE never applies.</summary>
+    public IList<string> DaneResolvers { get; set; } = new List<string>();
+
     /// <summary>The HTTPS port of MTA-STS policy hosts (443; another only for private deployments and tests).</summary>
     public int MtaStsPort { get; set; } = 443;
 

@@ -61,6 +61,11 @@ internal static class SettingsBuilder
         {
             config.DnsServers.Add(server);
         }
+        config.Dane.Enabled = d.Dane;
+        foreach (string server in d.DaneResolvers)
+        {
+            config.Dane.ValidatingResolvers.Add(server);
+        }
         foreach (string route in d.Routes)
         {
             int eq = route.IndexOf('=', StringComparison.Ordinal);

@@ -29,7 +29,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
     /// <summary>Creates a transport that resolves MX records with the DNS servers of <paramref name="config"/>.</summary>
     /// <exception cref="ArgumentException">The host name or a route is invalid.</exception>
     public SmtpTransport(BrokerConfig config)
-        : this(config, DnsClientLookup.FromConfiguration(ValidateNotNull(config).DnsServers, nameof(config)))
+        : this(config, DnsClientLookup.FromConfiguration(ValidateNotNull(config), nameof(config)))
     {
     }
 
@@ -148,13 +148,18 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
                     continue;
                 }
             }
-            if (plan.RequireTls && !route.Static && !plan.StsCovers(host.Name))
+            var hostPlan = await _tls.PlanHostAsync(plan, host.Name, host.Port, cancellationToken).ConfigureAwait(false);
+            if (hostPlan.Refusal is { } refusal)
             {
-                failures.Add($"REQUIRETLS: {host.Name} is not authenticated as an MX of {group.Domain} (no MTA-STS policy names it, no DNSSEC)");
+                failures.Add(refusal);
+                continue;
+            }
+            if (plan.RequireTls && !route.Static && !plan.StsCovers(host.Name) && hostPlan.Policy != AppliedTlsPolicy.Dane)
+            {
+                failures.Add($"REQUIRETLS: {host.Name} is not authenticated as an MX of {group.Domain} (no MTA-STS policy names it, no DANE)");
                 requireTlsFailures++;
                 continue;
             }
-            var hostPlan = await _tls.PlanHostAsync(plan, host.Name, host.Port, cancellationToken).ConfigureAwait(false);
             IReadOnlyList<IPAddress> addresses;
             if (host.Literal is not null)
             {

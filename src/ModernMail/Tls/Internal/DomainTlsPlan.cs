@@ -3,13 +3,17 @@ namespace ModernMail.Tls.Internal;
 /// <summary>The TLS rules for delivering to one recipient domain: its MTA-STS policy (if any) and the configured floor.</summary>
 internal sealed class DomainTlsPlan
 {
-    public DomainTlsPlan(string domain, HostTlsPlan floor, MtaStsLookup? sts, bool requireTls)
+    public DomainTlsPlan(string domain, HostTlsPlan floor, MtaStsLookup? sts, bool requireTls, bool staticRoute)
     {
+        StaticRoute = staticRoute;
         Domain = domain;
         Floor = floor;
         Sts = sts;
         RequireTls = requireTls;
     }
+
+    /// <summary>True for a configured route: recipient policies (MTA-STS, DANE) do not apply.</summary>
+    public bool StaticRoute { get; }
 
     /// <summary>The ASCII recipient domain.</summary>
     public string Domain { get; }
@@ -35,7 +39,11 @@ internal sealed class DomainTlsPlan
     /// <summary>The TLS-RPT outcome of one session with <paramref name="mx"/> under this plan.</summary>
     public TlsSessionOutcome Outcome(HostTlsPlan host, string? resultType, string? mx, System.Net.IPAddress? ip, string? reason)
     {
-        if (StsPolicy is { } policy && host.Policy != AppliedTlsPolicy.Dane)
+        if (host.Policy == AppliedTlsPolicy.Dane && host.Dane is { } dane)
+        {
+            return TlsSessionOutcome.Tlsa(Domain, dane, resultType, ip, reason);
+        }
+        if (StsPolicy is { } policy)
         {
             return TlsSessionOutcome.Sts(policy, resultType, mx, ip, reason);
         }

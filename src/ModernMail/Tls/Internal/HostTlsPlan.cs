@@ -7,6 +7,14 @@ namespace ModernMail.Tls.Internal;
 /// <param name="Because">Why TLS is required, for failure messages ("MTA-STS enforce", "DANE", "TLS policy Verify").</param>
 internal sealed record HostTlsPlan(TlsRequirement Requirement, CertificateCheck Check, AppliedTlsPolicy Policy, string Because)
 {
-    /// <summary>The pool key suffix: a session opened under weaker rules must not serve a stricter plan.</summary>
-    public string PoolKey => Policy == AppliedTlsPolicy.Dane ? "dane:" + Check.GetHashCode() : Requirement.ToString();
+    /// <summary>The host's DANE lookup, when DANE applies to it.</summary>
+    public DaneLookup? Dane { get; init; }
+
+    /// <summary>Why the host must not be tried at all (a failed TLSA lookup in a signed zone: RFC 7672 §2.2), else null.</summary>
+    public string? Refusal { get; init; }
+
+    /// <summary>The pool key suffix: a session opened under weaker rules (or other TLSA records) must not serve a stricter plan.</summary>
+    public string PoolKey => Dane is { } dane
+        ? Requirement + ":dane:" + string.Join(",", dane.UsableRecords)
+        : Requirement.ToString();
 }

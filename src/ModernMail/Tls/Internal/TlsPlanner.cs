@@ -9,6 +9,7 @@ internal sealed class TlsPlanner : IAsyncDisposable
     private readonly TlsPolicy _policy;
     private readonly WebPkiCheck _webPki;
     private readonly MtaStsResolver? _sts;
+    private readonly DaneResolver? _dane;
     private readonly TlsReportRecorder? _reports;
 
     public TlsPlanner(BrokerConfig config, IDnsLookup dns, IMtaStsPolicyStore? policyStore, TlsReportRecorder? reports)
@@ -30,6 +31,11 @@ internal sealed class TlsPlanner : IAsyncDisposable
             }
             var factory = config.LoggerFactory;
             _sts = new MtaStsResolver(dns, stsOptions, policyStore, config.TimeProvider, factory?.CreateLogger("ModernMail.Tls"));
+        }
+        // Without a resolver marked validating no answer is ever authenticated: skip the lookups altogether.
+        if (config.Dane is { Enabled: true, ValidatingResolvers.Count: > 0 } && _policy != TlsPolicy.Disabled)
+        {
+            _dane = new DaneResolver(dns, config.Dane, config.TimeProvider);
         }
         _reports = reports;
     }
@@ -55,19 +61,34 @@ internal sealed class TlsPlanner : IAsyncDisposable
             (TlsPolicy.Required, _) => new(TlsRequirement.Encrypted, _webPki, Applied(sts), "TLS policy Required"),
             _ => new(TlsRequirement.Opportunistic, _webPki, Applied(sts), "opportunistic TLS"),
         };
-        return new DomainTlsPlan(domain, floor, sts, requireTls);
+        return new DomainTlsPlan(domain, floor, sts, requireTls, staticRoute);
     }
 
     private static AppliedTlsPolicy Applied(MtaStsLookup? sts) =>
         sts?.Policy?.Mode == MtaStsMode.Testing ? AppliedTlsPolicy.MtaStsTesting : AppliedTlsPolicy.None;
 
-    /// <summary>The rules for one MX of the domain.</summary>
-    public ValueTask<HostTlsPlan> PlanHostAsync(DomainTlsPlan domain, string mxHost, int port, CancellationToken cancellationToken)
+    /// <summary>The rules for one MX of the domain: DANE when the host has DNSSEC-validated TLSA records (it takes precedence
+    /// over MTA-STS, RFC 8461 §2), else the domain's.</summary>
+    public async ValueTask<HostTlsPlan> PlanHostAsync(DomainTlsPlan domain, string mxHost, int port, CancellationToken cancellationToken)
     {
-        _ = mxHost;
-        _ = port;
-        _ = cancellationToken;
-        return ValueTask.FromResult(domain.Floor);
+        if (_dane is null || domain.StaticRoute || domain.Floor.Requirement == TlsRequirement.None)
+        {
+            return domain.Floor;
+        }
+        var dane = await _dane.LookupAsync(mxHost, port, cancellationToken).ConfigureAwait(false);
+        switch (dane.Status)
+        {
+            case DaneStatus.Usable:
+                return new HostTlsPlan(TlsRequirement.Authenticated, new DaneCheck(dane), AppliedTlsPolicy.Dane, "DANE") { Dane = dane };
+            case DaneStatus.Unusable when domain.Floor.Requirement < TlsRequirement.Encrypted:
+                // RFC 7672 §2.2: TLSA records exist but none is usable: still no clear text, the certificate unchecked.
+                return new HostTlsPlan(TlsRequirement.Encrypted, domain.Floor.Check, AppliedTlsPolicy.Dane, "DANE, no usable TLSA record") { Dane = dane };
+            case DaneStatus.Failed:
+                Record(TlsSessionOutcome.Tlsa(domain.Domain, dane, TlsResultType.DnssecInvalid, null, dane.Reason));
+                return domain.Floor with { Dane = dane, Refusal = $"DANE: {dane.Reason}; {mxHost} is treated as unreachable (RFC 7672 §2.2)" };
+            default:
+                return domain.Floor;
+        }
     }
 
     /// <summary>Counts one session outcome for TLS reporting (nothing when reporting is off).</summary>
