@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Mail;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
@@ -114,9 +115,44 @@ internal sealed partial class SubmissionSession
         }
         finally
         {
+            await CloseAsync().ConfigureAwait(false);
             await _reader.CompleteAsync().ConfigureAwait(false);
             await _stream.DisposeAsync().ConfigureAwait(false);
             _socket.Dispose();
+        }
+    }
+
+    /// <summary>Ends the connection so the last reply is read: TLS close_notify, FIN, then a short lingering read of whatever the
+    /// client still sends (closing with unread input makes the kernel send a reset, which can destroy the reply in flight).</summary>
+    private async Task CloseAsync()
+    {
+        byte[] sink = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            if (_stream is SslStream tls)
+            {
+                using var notify = new CancellationTokenSource(TimeSpan.FromSeconds(2), _listener.Time);
+                await tls.ShutdownAsync().WaitAsync(notify.Token).ConfigureAwait(false);
+            }
+            _socket.Shutdown(SocketShutdown.Send);
+            using var linger = new CancellationTokenSource(TimeSpan.FromSeconds(2), _listener.Time);
+            for (long total = 0; total < 1024 * 1024;)
+            {
+                int n = await _socket.ReceiveAsync(sink, SocketFlags.None, linger.Token).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+                total += n;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or TimeoutException)
+        {
+            // Closing anyway.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(sink);
         }
     }
 
@@ -333,6 +369,7 @@ internal sealed partial class SubmissionSession
     {
         _sender = null;
         _recipients.Clear();
+        _seen.Clear();
         if (_state > SessionState.Greeted)
         {
             _state = SessionState.Greeted;
