@@ -147,6 +147,12 @@ internal sealed partial class SubmissionSession
             Reply("501 5.7.0 Authentication cancelled");
             return false;
         }
+        if (response == "=")
+        {
+            // RFC 4954 §4: "=" is an initial response of zero length.
+            text = "";
+            return true;
+        }
         byte[] buffer = ArrayPool<byte>.Shared.Rent(response.Length);
         try
         {

@@ -311,6 +311,11 @@ internal sealed partial class SubmissionSession
             {
                 return $"550 5.7.1 The key \"{key.Name}\" may not send as From: {from.Host} (allowed: {string.Join(", ", key.Domains)})";
             }
+            if (!signed)
+            {
+                // Not into a message signed already: a signature may cover the absence of these fields.
+                bytes = RawMessage.AddMissingDateAndMessageId(bytes, HostName, _listener.Time.GetUtcNow());
+            }
             var envelope = new Envelope(_sender!, [.. _recipients]);
             SubmittedMessage queued = await _listener.Queues.EnqueueRawAsync(envelope, bytes, from, signed, abort).ConfigureAwait(false);
             ServerLog.MessageQueued(_listener.Logger, queued.Id, key.Name, queued.Recipients.Count);

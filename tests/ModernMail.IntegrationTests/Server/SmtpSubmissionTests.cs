@@ -58,6 +58,9 @@ public sealed class SmtpSubmissionTests(SmtpFixture fixture) : IClassFixture<Smt
             string delivered = File.ReadAllText(Assert.Single(await TestWorld.WaitForMessagesAsync(rcpt, cancellationToken: Ct)));
             Assert.Contains($"Subject: python {rcpt}", delivered, StringComparison.Ordinal);
             Assert.Contains("dkim=pass", delivered, StringComparison.Ordinal);
+            // The script sent neither Date nor Message-ID: the server added them (RFC 6409 §8), before signing.
+            Assert.Matches(@"\nMessage-ID: <[0-9a-f]{32}@mx\.sender\.test>\n", delivered);
+            Assert.Contains("\nDate: ", delivered, StringComparison.Ordinal);
         }
     }
 
