@@ -51,7 +51,12 @@ internal static class ServeCommand
             else if (Environment.GetEnvironmentVariable("MAILBROKER_STORE") is { Length: > 0 } env) { settings.Store = env; }
             if (parse.GetValue(http) is { Length: > 0 } listen) { settings.Http.Listen = listen; }
             else if (parse.GetValue(exitWhenIdle)) { settings.Http.Listen = "none"; }
-            if (parse.GetValue(smtp) is { Length: > 0 } smtpListen) { settings.Smtp.Listen = [smtpListen]; }
+            if (parse.GetValue(smtp) is { Length: > 0 } smtpListen)
+            {
+                settings.Smtp.Listen = [smtpListen];
+                // "none" turns SMTP off altogether, implicit-TLS listeners from the configuration too.
+                if (smtpListen.Trim().Equals("none", StringComparison.OrdinalIgnoreCase)) { settings.Smtp.ImplicitTlsListen = []; }
+            }
             else if (parse.GetValue(exitWhenIdle)) { settings.Smtp.Listen = ["none"]; settings.Smtp.ImplicitTlsListen = []; }
             if (parse.GetValue(hostName) is { Length: > 0 } h) { settings.HostName = h; }
             if (parse.GetValue(concurrency) is { } n) { d.Concurrency = n; }
@@ -139,15 +144,22 @@ internal static class ServeCommand
             Console.Error.WriteLine($"mailbroker serve: SMTP submission on {string.Join(", ", mail.SmtpAddresses)}; AUTH PLAIN/LOGIN after TLS, user = key name, password = key secret"
                 + (string.IsNullOrWhiteSpace(settings.Smtp.CertificatePath) ? " (self-signed certificate: set Smtp:CertificatePath and Smtp:KeyPath for a real one)" : ""));
         }
-        if (mail.HttpAddresses.Count == 0)
+        if (mail.HttpAddresses.Count > 0)
+        {
+            Console.Error.WriteLine($"mailbroker serve: HTTP API on {string.Join(", ", mail.HttpAddresses)} (keys in {Path.Combine(data, "server.db")})");
+        }
+        if ((mail.HttpAddresses.Count == 0 && mail.SmtpAddresses.Count == 0) || await mail.HasActiveKeyAsync(cancellationToken))
         {
             return;
         }
-        Console.Error.WriteLine($"mailbroker serve: HTTP API on {string.Join(", ", mail.HttpAddresses)} (keys in {Path.Combine(data, "server.db")})");
-        if (!await mail.HasActiveKeyAsync(cancellationToken))
+        Console.Error.WriteLine($"mailbroker serve: no API key yet. Create one with:  mailbroker keys create --name app --data {Quote(settings.DataDirectory)} [--domain example.com]");
+        if (mail.HttpAddresses.Count > 0)
         {
-            Console.Error.WriteLine($"mailbroker serve: no API key yet. Create one with:  mailbroker keys create --name app --data {Quote(settings.DataDirectory)} [--domain example.com]");
             Console.Error.WriteLine($"  then:  curl -H 'Authorization: Bearer <secret>' -H 'Content-Type: application/json' {mail.HttpAddresses[0]}/v1/messages -d '{{\"from\":\"you@example.com\",\"to\":[\"them@example.net\"],\"subject\":\"Hi\",\"text\":\"Hello\"}}'");
+        }
+        else
+        {
+            Console.Error.WriteLine($"  then:  SMTP to {mail.SmtpAddresses[0]}, user app, password the secret");
         }
     }
 

@@ -74,9 +74,14 @@ internal sealed partial class SubmissionSession
     {
         try
         {
-            if (_implicitTls && !await HandshakeAsync(abort).ConfigureAwait(false))
+            if (_implicitTls)
             {
-                return;
+                // Nothing was read in clear text: the reader over the raw stream is replaced by one over TLS.
+                await _reader.CompleteAsync().ConfigureAwait(false);
+                if (!await HandshakeAsync(abort).ConfigureAwait(false))
+                {
+                    return;
+                }
             }
             if (_listener.AuthFailures.IsBlocked(ClientAddress))
             {
