@@ -149,4 +149,27 @@ public sealed class SmtpListenerTests : IAsyncLifetime
         Assert.Contains("then 421 4.4.2", stdout, StringComparison.Ordinal);
         Assert.Contains("eof True", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Sigterm_TellsAWaitingClient421_AndExitsCleanly()
+    {
+        string ready = Path.Combine(_directory, "client-ready");
+        var client = SmtpClients.RunPythonAsync("""
+            s = secure(connect()); s.login(USER, SECRET)
+            open(ARGS[0], 'w').close()
+            s.sock.settimeout(60)
+            # Wait for the server to speak first: it does so only when it shuts down.
+            show('unasked', s.getreply())
+            """, _server.SmtpPort, "listen", _secret, [ready], cancellationToken: Ct);
+        while (!File.Exists(ready))
+        {
+            Assert.False(client.IsCompleted, "the client ended before it was logged in");
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.Equal(0, await _server.TerminateAsync(TimeSpan.FromSeconds(40)));
+        var (exit, stdout, stderr) = await client;
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("unasked 421 4.3.2", stdout, StringComparison.Ordinal);
+    }
 }
