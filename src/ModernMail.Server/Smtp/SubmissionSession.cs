@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Mail;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
