@@ -17,6 +17,7 @@ internal sealed partial class SubmissionSession
     private readonly List<MailAddress> _recipients = [];
     private readonly HashSet<string> _seen = new(StringComparer.OrdinalIgnoreCase);
     private MailAddress? _sender;
+    private bool _requireTls;
 
     /// <summary>Refuses a transaction command before authentication: a submission port never relays for strangers (530 5.7.0).</summary>
     private bool RequireAuthentication()
@@ -50,6 +51,7 @@ internal sealed partial class SubmissionSession
             Reply($"501 5.5.4 {error}");
             return;
         }
+        bool requireTls = false;
         foreach (var (name, value) in parameters)
         {
             switch (name)
@@ -77,6 +79,13 @@ internal sealed partial class SubmissionSession
                 case "AUTH":
                     // RFC 4954 §5: the AUTH= identity of a message is informational; we know who authenticated.
                     break;
+                case "REQUIRETLS" when value.Length == 0 && _isTls:
+                    // RFC 8689: the message is delivered only over authenticated TLS to servers that keep the requirement.
+                    requireTls = true;
+                    break;
+                case "REQUIRETLS":
+                    Reply(value.Length == 0 ? "530 5.7.10 REQUIRETLS needs a TLS session" : "501 5.5.4 REQUIRETLS takes no value");
+                    return;
                 default:
                     Reply($"555 5.5.4 Unsupported MAIL parameter {name}");
                     return;
@@ -98,6 +107,7 @@ internal sealed partial class SubmissionSession
             return;
         }
         _sender = sender;
+        _requireTls = requireTls;
         _state = SessionState.Mail;
         Reply("250 2.1.0 Sender OK");
     }
@@ -316,7 +326,7 @@ internal sealed partial class SubmissionSession
                 // Not into a message signed already: a signature may cover the absence of these fields.
                 bytes = RawMessage.AddMissingDateAndMessageId(bytes, HostName, _listener.Time.GetUtcNow());
             }
-            var envelope = new Envelope(_sender!, [.. _recipients]);
+            var envelope = new Envelope(_sender!, [.. _recipients]) { RequireTls = _requireTls };
             SubmittedMessage queued = await _listener.Queues.EnqueueRawAsync(envelope, bytes, from, signed, abort).ConfigureAwait(false);
             ServerLog.MessageQueued(_listener.Logger, queued.Id, key.Name, queued.Recipients.Count);
             return $"250 2.0.0 Ok: queued as {queued.Id}";

@@ -258,6 +258,8 @@ internal sealed partial class SubmissionSession
         {
             // RFC 4954 §4 and RFC 8314: credentials only over TLS, so AUTH is not even offered before it.
             Reply("250-AUTH PLAIN LOGIN");
+            // RFC 8689 §4.1: REQUIRETLS is offered only over TLS.
+            Reply("250-REQUIRETLS");
         }
         Reply("250 ENHANCEDSTATUSCODES");
     }
@@ -372,6 +374,7 @@ internal sealed partial class SubmissionSession
     private void ResetTransaction()
     {
         _sender = null;
+        _requireTls = false;
         _recipients.Clear();
         _seen.Clear();
         if (_state > SessionState.Greeted)

@@ -260,4 +260,48 @@ public sealed class SmtpSubmissionTests(SmtpFixture fixture) : IClassFixture<Smt
         Assert.Contains("long 500 5.5.2 Line too long", stdout, StringComparison.Ordinal);
         Assert.Contains("closed", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Python_MailFromRequireTls_IsAdvertisedAfterTls_AndCarriedToDelivery()
+    {
+        string rcpt = TestWorld.Unique("smtpreqtls");
+        var (exit, stdout, stderr) = await SmtpClients.RunPythonAsync("""
+            s = connect()
+            print('before', s.has_extn('requiretls'), flush=True)
+            s = secure(s)
+            print('after', s.has_extn('requiretls'), flush=True)
+            s.login(USER, SECRET)
+            show('mail', s.mail('ops@sender.test', ['REQUIRETLS']))
+            show('rcpt', s.rcpt(ARGS[0]))
+            show('data', s.data(f'From: ops@sender.test\r\nTo: {ARGS[0]}\r\nSubject: requiretls\r\n\r\nx\r\n'.encode()))
+            s.quit()
+            """, Port, fixture.User, fixture.Secret, [rcpt], cancellationToken: Ct);
+
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("before False", stdout, StringComparison.Ordinal);
+        Assert.Contains("after True", stdout, StringComparison.Ordinal);
+        Assert.Contains("mail 250", stdout, StringComparison.Ordinal);
+        string id = System.Text.RegularExpressions.Regex.Match(stdout, "queued as ([0-9a-f]+)").Groups[1].Value;
+        Assert.NotEmpty(id);
+
+        // The world's Postfix has an untrusted certificate and no REQUIRETLS: the worker must not hand the message to it.
+        using var http = fixture.Server.Client(fixture.Secret);
+        string? lastReply = null;
+        for (int i = 0; i < 300 && lastReply is null; i++)
+        {
+            using var status = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/v1/messages/{id}", Ct));
+            var recipient = status.RootElement.GetProperty("recipients")[0];
+            if (recipient.GetProperty("attempts").GetInt32() >= 1)
+            {
+                Assert.NotEqual("delivered", recipient.GetProperty("status").GetString());
+                lastReply = recipient.GetProperty("lastReply").GetString();
+            }
+            else
+            {
+                await Task.Delay(100, Ct);
+            }
+        }
+        Assert.Contains("REQUIRETLS", lastReply, StringComparison.Ordinal);
+        Assert.Empty(TestWorld.GetMessages(rcpt));
+    }
 }
