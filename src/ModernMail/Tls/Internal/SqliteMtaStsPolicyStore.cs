@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace ModernMail.Tls.Internal;
 
-/// <summary>MTA-STS policies in a table of a SQLite database (the queue's, so a server keeps them with its other state).</summary>
+/// <summary>MTA-STS policies in a table of a SQLite database (DATA/tls.db next to the queue, so a server keeps them with its other state).</summary>
 internal sealed class SqliteMtaStsPolicyStore : IMtaStsPolicyStore
 {
     private const string Schema = """
@@ -27,32 +27,14 @@ internal sealed class SqliteMtaStsPolicyStore : IMtaStsPolicyStore
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var _ = connection.ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, mode, mx, max_age, fetched_at FROM mm_mta_sts WHERE domain = $domain";
-        command.Parameters.AddWithValue("$domain", domain);
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-        return new MtaStsPolicy(domain, reader.GetString(0), (MtaStsMode)reader.GetInt32(1),
-            reader.GetString(2).Split('\n', StringSplitOptions.RemoveEmptyEntries), TimeSpan.FromSeconds(reader.GetInt64(3)),
-            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)));
+        return await TlsStateSql.LoadPolicyAsync(connection, domain, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task SaveAsync(MtaStsPolicy policy, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var _ = connection.ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT OR REPLACE INTO mm_mta_sts (domain, id, mode, mx, max_age, fetched_at) VALUES ($domain, $id, $mode, $mx, $maxAge, $fetched)";
-        command.Parameters.AddWithValue("$domain", policy.Domain);
-        command.Parameters.AddWithValue("$id", policy.Id);
-        command.Parameters.AddWithValue("$mode", (int)policy.Mode);
-        command.Parameters.AddWithValue("$mx", string.Join('\n', policy.MxPatterns));
-        command.Parameters.AddWithValue("$maxAge", (long)policy.MaxAge.TotalSeconds);
-        command.Parameters.AddWithValue("$fetched", policy.FetchedAt.ToUnixTimeMilliseconds());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await TlsStateSql.SavePolicyAsync(connection, policy, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

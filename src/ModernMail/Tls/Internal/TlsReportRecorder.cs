@@ -25,8 +25,7 @@ internal sealed class TlsReportRecorder : IAsyncDisposable
     public void Record(TlsSessionOutcome outcome)
     {
         var day = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
-        string key = string.Join('\u001f', day.DayNumber, outcome.PolicyDomain, outcome.PolicyType, string.Join('\n', outcome.PolicyStrings),
-            outcome.ResultType, outcome.ReceivingMx, outcome.ReceivingIp, outcome.SendingIp, outcome.FailureReason);
+        string key = TlsStateSql.Key(day, outcome);
         var entry = _pending.GetOrAdd(key, _ => new Entry(day, outcome));
         Interlocked.Increment(ref entry.Count);
     }
