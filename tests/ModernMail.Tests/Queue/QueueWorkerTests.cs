@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using MimeKit;
+using ModernMail.Delivery;
 using ModernMail.Queue;
 using ModernMail.Queue.Internal;
 using Xunit;
@@ -157,12 +158,14 @@ public sealed class QueueWorkerTests
     }
 
     [Theory]
-    [InlineData("5.5.3", RecipientState.Deferred)] // too many recipients (RCPT): temporary per RFC 5321 §4.5.3.1.10
-    [InlineData("5.3.4", RecipientState.Bounced)] // message too big: permanent
-    public async Task Reply552_TooManyRecipientsDefers_TooBigBounces(string enhanced, RecipientState expected)
+    [InlineData(SmtpStage.RcptTo, "5.5.3", RecipientState.Deferred)] // too many recipients (RCPT): temporary per RFC 5321 §4.5.3.1.10
+    [InlineData(SmtpStage.RcptTo, "5.3.4", RecipientState.Deferred)] // any 552 to RCPT, as MailBroker decides it
+    [InlineData(SmtpStage.FinalDot, "5.3.4", RecipientState.Bounced)] // message too big after the data: permanent
+    [InlineData(SmtpStage.FinalDot, "5.5.3", RecipientState.Bounced)] // the queue no longer guesses from the enhanced code
+    public async Task Reply552_TheResultsStageDecides_TheQueueDoesNotGuess(SmtpStage stage, string enhanced, RecipientState expected)
     {
         await using var bed = new QueueTestBed(o => o.SendBounces = false);
-        var transport = new ScriptedTransport((_, _) => Reply(552, enhanced, "Rejected"));
+        var transport = new ScriptedTransport((_, _) => Reply(552, enhanced, "Rejected"), stage);
         await using var worker = new QueueWorker(bed.Queue, transport);
         string id = await bed.EnqueueAsync("sender@sender.test", "x@a.test");
 
