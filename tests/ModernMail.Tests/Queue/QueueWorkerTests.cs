@@ -135,6 +135,7 @@ public sealed class QueueWorkerTests
         Assert.Equal("failed", recipient["Action"]);
         Assert.Equal("5.1.1", recipient["Status"]);
         Assert.Equal("smtp; 550 5.1.1 No such user here", recipient["Diagnostic-Code"]);
+        Assert.Equal("InvalidRecipient", recipient["X-ModernMail-Category"]);
         var original = Assert.IsType<TextRfc822Headers>(report[2]);
         Assert.Equal("Original subject", original.Message!.Subject);
         Assert.DoesNotContain("Body line", original.Message.TextBody ?? "");
@@ -215,6 +216,8 @@ public sealed class QueueWorkerTests
         var deliveryStatus = Assert.IsType<MultipartReport>(dsn.Body).OfType<MessageDeliveryStatus>().Single();
         Assert.Equal("4.4.7", deliveryStatus.StatusGroups[1]["Status"]);
         Assert.Contains("connection refused", deliveryStatus.StatusGroups[1]["Diagnostic-Code"]);
+        Assert.Equal("Expired", deliveryStatus.StatusGroups[1]["X-ModernMail-Category"]);
+        Assert.Equal(ModernMail.Delivery.BounceCategory.Expired, last.Category);
     }
 
     [Fact]
