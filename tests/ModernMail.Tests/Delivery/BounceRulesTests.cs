@@ -68,6 +68,21 @@ public sealed class BounceRulesTests
         Assert.Equal(category, decision.Category);
     }
 
+    [Theory]
+    [InlineData("550 5.1.1 <bounce@sender.example>: Sender address rejected: User unknown in local recipient table")]
+    [InlineData("550 5.1.1 User unknown")]
+    [InlineData("550 Unrouteable address")]
+    [InlineData("554 30 Sorry, this mailbox is disabled")]
+    public void Classify_AddressRejectionsAtMailFrom_AreAboutTheSender_NeverInvalidRecipient(string reply)
+    {
+        var atMail = BounceRulesTests.Classify(SmtpStage.MailFrom, reply);
+        var atRcpt = BounceRulesTests.Classify(SmtpStage.RcptTo, reply);
+
+        Assert.Equal(DeliveryOutcome.Permanent, atMail.Outcome);
+        Assert.NotEqual(BounceCategory.InvalidRecipient, atMail.Category);
+        Assert.Equal(reply.Contains("Sender", StringComparison.Ordinal) ? BounceCategory.PolicyRelated : BounceCategory.InvalidRecipient, atRcpt.Category);
+    }
+
     [Fact]
     public void Classify_FailureStatusOfClass2_Throws()
     {

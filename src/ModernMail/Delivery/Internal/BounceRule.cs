@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using ModernMail.Smtp;
 
@@ -86,7 +87,7 @@ internal readonly record struct StatusPattern(int? Class, int? Subject, int? Det
             {
                 continue;
             }
-            if (parts[i].Length is < 1 or > 3 || !int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value))
+            if (parts[i].Length is < 1 or > 3 || !int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out int value))
             {
                 return false;
             }

@@ -105,7 +105,7 @@ internal sealed class BounceRuleSet
         {
             throw new InvalidDataException($"Bounce rules: rule #{index} is not an object.");
         }
-        string id = String(element, "id") ?? throw new InvalidDataException($"Bounce rules: rule #{index} has no id.");
+        string id = ReadString(element, "id") ?? throw new InvalidDataException($"Bounce rules: rule #{index} has no id.");
         InvalidDataException Bad(string what) => new($"Bounce rules: rule \"{id}\": {what}");
         foreach (var property in element.EnumerateObject())
         {
@@ -127,7 +127,7 @@ internal sealed class BounceRuleSet
 
         int prefix = 0;
         int digits = 0;
-        if (String(element, "code") is { } code)
+        if (ReadString(element, "code") is { } code)
         {
             if (code.Length is < 1 or > 3 || code[0] is not ('4' or '5') || !int.TryParse(code, NumberStyles.None, CultureInfo.InvariantCulture, out prefix))
             {
@@ -147,12 +147,12 @@ internal sealed class BounceRuleSet
         }
 
         Regex? text = null;
-        if (String(element, "text") is { } pattern1)
+        if (ReadString(element, "text") is { } textPattern)
         {
             try
             {
                 // Linear-time matching: the text comes from servers we do not control.
-                text = new Regex(pattern1, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+                text = new Regex(textPattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
             {
@@ -161,26 +161,26 @@ internal sealed class BounceRuleSet
             }
         }
 
-        DeliveryOutcome? outcome = String(element, "outcome") switch
+        DeliveryOutcome? outcome = ReadString(element, "outcome") switch
         {
             null => null,
             "transient" => DeliveryOutcome.Transient,
             "permanent" => DeliveryOutcome.Permanent,
             var other => throw Bad($"the outcome \"{other}\" is neither \"transient\" nor \"permanent\"."),
         };
-        string? why = String(element, "why");
+        string? why = ReadString(element, "why");
         if (outcome is not null && string.IsNullOrWhiteSpace(why))
         {
             throw Bad("a rule that overrides the outcome must say why.");
         }
 
-        string categoryText = String(element, "category") ?? throw Bad("no category.");
+        string categoryText = ReadString(element, "category") ?? throw Bad("no category.");
         // Names only: Enum.TryParse would also take "3".
         if (categoryText is not [>= 'A' and <= 'Z', ..] || !Enum.TryParse(categoryText, ignoreCase: false, out BounceCategory category) || !Enum.IsDefined(category) || category == BounceCategory.None)
         {
             throw Bad($"unknown category \"{categoryText}\".");
         }
-        string example = String(element, "example") ?? throw Bad("no example reply.");
+        string example = ReadString(element, "example") ?? throw Bad("no example reply.");
 
         return new BounceRule
         {
@@ -194,7 +194,7 @@ internal sealed class BounceRuleSet
             Category = category,
             Example = example,
             Why = why,
-            Source = String(element, "source"),
+            Source = ReadString(element, "source"),
         };
     }
 
@@ -218,7 +218,7 @@ internal sealed class BounceRuleSet
         return values;
     }
 
-    private static string? String(JsonElement element, string name)
+    private static string? ReadString(JsonElement element, string name)
     {
         if (!element.TryGetProperty(name, out var value))
         {
