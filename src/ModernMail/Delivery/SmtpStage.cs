@@ -12,10 +12,11 @@ public enum SmtpStage
     /// <summary>Finding the mail exchangers: MX, A and AAAA lookups.</summary>
     Dns,
 
-    /// <summary>Opening a session: TCP connect, greeting, EHLO or STARTTLS of every mail exchanger failed.</summary>
+    /// <summary>Opening a session failed at every mail exchanger: TCP connect, greeting, EHLO or STARTTLS (the reasons are in
+    /// <see cref="DeliveryResult.Detail"/>; <see cref="SmtpTransport"/> does not tell these steps apart yet).</summary>
     Connect,
 
-    /// <summary>The server's 220 greeting.</summary>
+    /// <summary>The server's 220 greeting, for classifying a greeting reply with <see cref="DeliveryClassifier"/>.</summary>
     Greeting,
 
     /// <summary>EHLO/HELO, or a decision made from what EHLO advertised (SIZE, SMTPUTF8).</summary>

@@ -300,7 +300,7 @@ public sealed class QueueWorker : IAsyncDisposable
                     var synthetic = new List<DeliveryResult>(addresses.Count);
                     foreach (var address in addresses)
                     {
-                        synthetic.Add(new DeliveryResult(address, delivered: false, isTransient: true) { Exception = ex, Detail = ex.Message });
+                        synthetic.Add(new DeliveryResult(address, delivered: false, isTransient: true) { Category = BounceCategory.Other, Exception = ex, Detail = ex.Message });
                     }
                     results = synthetic;
                 }
