@@ -12,7 +12,9 @@ internal sealed record RecipientReport(
     string? Response,
     string? Mx,
     string? Tls,
-    string? TlsCipher)
+    string? TlsCipher,
+    string Stage,
+    string? Category)
 {
     public static RecipientReport From(DeliveryResult result) => new(
         result.Recipient.Address,
@@ -23,7 +25,9 @@ internal sealed record RecipientReport(
         ResponseText(result),
         result.MxHost,
         result.UsedTls ? result.TlsProtocol ?? "tls" : null,
-        result.UsedTls ? result.TlsCipher : null);
+        result.UsedTls ? result.TlsCipher : null,
+        result.Stage.ToString(),
+        result.Delivered ? null : result.Category.ToString());
 
     /// <summary>The server's reply text, or our own reason when there was no decisive reply.</summary>
     private static string? ResponseText(DeliveryResult result)

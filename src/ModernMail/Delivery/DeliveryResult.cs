@@ -26,7 +26,14 @@ public sealed class DeliveryResult
     public bool Delivered { get; }
 
     /// <summary>True when trying again later may succeed (4xx, timeouts, connection and DNS failures); false for permanent failures.</summary>
+    /// <remarks><see cref="SmtpTransport"/> decides it with <see cref="DeliveryClassifier"/>; the queue retries exactly the results for which it is true.</remarks>
     public bool IsTransient { get; }
+
+    /// <summary>The step the deciding reply answered (e.g. <see cref="SmtpStage.RcptTo"/>), or where the attempt failed without one.</summary>
+    public SmtpStage Stage { get; init; }
+
+    /// <summary>Why the recipient was not delivered; <see cref="BounceCategory.None"/> when it was (or when the transport does not classify).</summary>
+    public BounceCategory Category { get; init; }
 
     /// <summary>The mail exchanger that gave the final answer, if one was reached.</summary>
     public string? MxHost { get; init; }

@@ -121,14 +121,14 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         var group = request.Group;
         if (group.Error is not null)
         {
-            FailAll(request, transient: false, group.Error, null, null);
+            FailAll(request, SmtpStage.None, FailureStatus.BadDestinationSystem, group.Error, null, null);
             return;
         }
         DeliveryLog.Routing(_logger, group.Domain);
         var route = await _router.RouteAsync(group.Domain, cancellationToken).ConfigureAwait(false);
         if (route.Status != RouteStatus.Ok)
         {
-            FailAll(request, route.Status == RouteStatus.Transient, route.Error ?? $"no route to {group.Domain}", null, null);
+            FailAll(request, SmtpStage.Dns, route.Status == RouteStatus.Transient ? FailureStatus.DnsFailure : FailureStatus.BadDestinationSystem, route.Error ?? $"no route to {group.Domain}", null, null);
             return;
         }
         var plan = await _tls.PlanAsync(group.Domain, route.Static, request.RequireTls, cancellationToken).ConfigureAwait(false);
@@ -196,15 +196,15 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         if (requireTlsFailures > 0 && requireTlsFailures == failures.Count)
         {
             // RFC 8689 §4.2.1: no MX meets the REQUIRETLS conditions; §5 names the status code.
-            FailAll(request, transient: false, "5.7.30 REQUIRETLS support required: " + string.Join("; ", failures), null, null);
+            FailAll(request, SmtpStage.Tls, FailureStatus.RequireTls, "5.7.30 REQUIRETLS support required: " + string.Join("; ", failures), null, null);
             return;
         }
         if (!anyAddress && route.Implicit && definitiveNoAddress)
         {
-            FailAll(request, transient: false, $"{group.Domain} has no MX and no address records", null, null);
+            FailAll(request, SmtpStage.Dns, FailureStatus.BadDestinationSystem, $"{group.Domain} has no MX and no address records", null, null);
             return;
         }
-        FailAll(request, transient: true, "no mail exchanger could be used: " + string.Join("; ", failures), null, null);
+        FailAll(request, SmtpStage.Connect, FailureStatus.NoAnswer, "no mail exchanger could be used: " + string.Join("; ", failures), null, null);
     }
 
     /// <summary>Delivers the group via one address; a null failure when the recipients' fate is decided, else why this address could not be used.</summary>
@@ -354,12 +354,12 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         if ((request.SenderUtf8 || request.Message.HeadersHave8Bit) && !caps.SmtpUtf8)
         {
             string what = request.SenderUtf8 ? "the sender address" : "the message's UTF-8 header fields";
-            FailAll(request, transient: false, $"{what} need SMTPUTF8 (RFC 6531), which {session.Peer} does not support", session, null);
+            FailAll(request, SmtpStage.Ehlo, request.SenderUtf8 ? FailureStatus.NonAsciiAddress : FailureStatus.Utf8Header, $"{what} need SMTPUTF8 (RFC 6531), which {session.Peer} does not support", session, null);
             return;
         }
         if (caps.MaxSize > 0 && request.Message.Length > caps.MaxSize)
         {
-            FailAll(request, transient: false, $"the message ({request.Message.Length} bytes) exceeds the size limit of {session.Peer} ({caps.MaxSize} bytes)", session, null);
+            FailAll(request, SmtpStage.Ehlo, FailureStatus.MessageTooBig, $"the message ({request.Message.Length} bytes) exceeds the size limit of {session.Peer} ({caps.MaxSize} bytes)", session, null);
             return;
         }
         var wire = new List<string>(group.Recipients.Count);
@@ -372,7 +372,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
             {
                 if (!caps.SmtpUtf8)
                 {
-                    Record(request, group.Indexes[i], Result(request, recipient, false, false, session, null, null,
+                    Record(request, group.Indexes[i], Failure(request, recipient, SmtpStage.Ehlo, FailureStatus.NonAsciiAddress, session, null,
                         $"the address needs SMTPUTF8, which {session.Peer} does not support"));
                     continue;
                 }
@@ -413,39 +413,53 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         var rcpt = transaction.RcptReplies[k];
         if (transaction.MailReply is { IsPositive: false } mail)
         {
-            return Result(request, recipient, false, !mail.IsPermanent, session, mail, null, $"MAIL FROM rejected: {mail}");
+            return Replied(request, recipient, SmtpStage.MailFrom, mail, session, "MAIL FROM rejected: ");
         }
         if (rcpt is { IsPositive: false })
         {
-            // RFC 5321 §4.5.3.1.10: 552 to RCPT means "too many recipients"; treat it as temporary.
-            bool transient = !rcpt.IsPermanent || rcpt.Code == 552;
-            return Result(request, recipient, false, transient, session, rcpt, null, $"RCPT TO rejected: {rcpt}");
+            return Replied(request, recipient, SmtpStage.RcptTo, rcpt, session, "RCPT TO rejected: ");
         }
         if (rcpt is { IsPositive: true })
         {
             if (transaction.FinalReply is { } final)
             {
-                return final.Code == 250
-                    ? Result(request, recipient, true, false, session, final, null, final.ToString())
-                    : Result(request, recipient, false, !final.IsPermanent, session, final, null, $"message rejected after DATA: {final}");
+                return Replied(request, recipient, SmtpStage.FinalDot, final, session, "message rejected after DATA: ");
             }
             if (transaction.DataReply is { Code: not 354 } data)
             {
-                return Result(request, recipient, false, !data.IsPermanent, session, data, null, $"DATA rejected: {data}");
+                return Replied(request, recipient, SmtpStage.Data, data, session, "DATA rejected: ");
             }
         }
-        string reason = error?.Message ?? "the transaction was interrupted";
-        return Result(request, recipient, false, true, session, null, error, reason);
+        // No reply decided: the session broke (or went out of step) during the first command still unanswered.
+        var stage = transaction.MailReply is null ? SmtpStage.MailFrom
+            : rcpt is null ? SmtpStage.RcptTo
+            : transaction.DataReply is null ? SmtpStage.Data
+            : SmtpStage.FinalDot;
+        return Failure(request, recipient, stage, FailureStatus.BadConnection, session, error, error?.Message ?? "the transaction was interrupted");
     }
 
-    private static DeliveryResult Result(DomainDelivery request, MailAddress recipient, bool delivered, bool transient, SmtpSession? session, SmtpReply? reply, Exception? error, string detail)
+    /// <summary>The result a server reply decided, classified by the one classifier.</summary>
+    private static DeliveryResult Replied(DomainDelivery request, MailAddress recipient, SmtpStage stage, SmtpReply reply, SmtpSession session, string rejected)
+    {
+        var decision = DeliveryClassifier.Classify(stage, reply);
+        string detail = decision.Outcome == DeliveryOutcome.Delivered ? reply.ToString() : rejected + reply;
+        return Result(request, recipient, stage, decision, session, reply, null, detail);
+    }
+
+    /// <summary>The result of a failure no reply decided, classified by the status it stands for.</summary>
+    private static DeliveryResult Failure(DomainDelivery request, MailAddress recipient, SmtpStage stage, EnhancedStatusCode status, SmtpSession? session, Exception? error, string detail)
+        => Result(request, recipient, stage, DeliveryClassifier.Classify(stage, status, detail), session, null, error, detail);
+
+    private static DeliveryResult Result(DomainDelivery request, MailAddress recipient, SmtpStage stage, DeliveryClassification decision, SmtpSession? session, SmtpReply? reply, Exception? error, string detail)
     {
         if (session?.TlsFallbackReason is { } fallback)
         {
             detail = $"{detail} (sent without TLS: {fallback})";
         }
-        return new DeliveryResult(recipient, delivered, transient)
+        return new DeliveryResult(recipient, decision.Outcome == DeliveryOutcome.Delivered, decision.Outcome == DeliveryOutcome.Transient)
         {
+            Stage = stage,
+            Category = decision.Category,
             MxHost = session?.MxHost,
             UsedTls = session?.IsTls ?? false,
             TlsProtocol = session is { IsTls: true } ? session.TlsProtocol.ToString() : null,
@@ -458,12 +472,12 @@ public sealed class SmtpTransport : IMailTransport, IDisposable, IAsyncDisposabl
         };
     }
 
-    private void FailAll(DomainDelivery request, bool transient, string reason, SmtpSession? session, Exception? error)
+    private void FailAll(DomainDelivery request, SmtpStage stage, EnhancedStatusCode status, string reason, SmtpSession? session, Exception? error)
     {
         var group = request.Group;
         for (int i = 0; i < group.Recipients.Count; i++)
         {
-            Record(request, group.Indexes[i], Result(request, group.Recipients[i], false, transient, session, null, error, reason));
+            Record(request, group.Indexes[i], Failure(request, group.Recipients[i], stage, status, session, error, reason));
         }
     }
 

@@ -1,4 +1,5 @@
 using System;
+using ModernMail.Delivery;
 
 namespace ModernMail.Queue;
 
@@ -33,6 +34,9 @@ public sealed class QueueEventArgs : EventArgs
 
     /// <summary>The server reply or error text of the attempt.</summary>
     public string? Detail { get; }
+
+    /// <summary>Why the recipient was not delivered (<see cref="BounceCategory.Expired"/> once its lifetime ran out); <see cref="BounceCategory.None"/> when it was.</summary>
+    public BounceCategory Category { get; init; }
 
     /// <summary>The queue id of the delivery status notification stored for this recipient, if one was.</summary>
     public string? BounceId { get; init; }

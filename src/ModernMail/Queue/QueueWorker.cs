@@ -277,6 +277,7 @@ public sealed class QueueWorker : IAsyncDisposable
             var outcomes = new List<RecipientOutcome>(lease.Recipients.Count);
             var failed = new List<FailedRecipient>();
             var details = new Dictionary<int, string>();
+            var categories = new Dictionary<int, BounceCategory>();
             var addresses = new List<MailAddress>(lease.Recipients.Count);
             foreach (var recipient in lease.Recipients)
             {
@@ -299,7 +300,7 @@ public sealed class QueueWorker : IAsyncDisposable
                     var synthetic = new List<DeliveryResult>(addresses.Count);
                     foreach (var address in addresses)
                     {
-                        synthetic.Add(new DeliveryResult(address, delivered: false, isTransient: true) { Exception = ex, Detail = ex.Message });
+                        synthetic.Add(new DeliveryResult(address, delivered: false, isTransient: true) { Category = BounceCategory.Other, Exception = ex, Detail = ex.Message });
                     }
                     results = synthetic;
                 }
@@ -313,9 +314,16 @@ public sealed class QueueWorker : IAsyncDisposable
                 var outcome = WithAttemptDetails(Decide(lease, recipient, result, now, out string detail), result);
                 outcomes.Add(outcome);
                 details[recipient.Index] = detail;
+                var category = outcome.State switch
+                {
+                    RecipientState.Delivered => BounceCategory.None,
+                    RecipientState.Expired => BounceCategory.Expired,
+                    _ => result?.Category is { } c and not BounceCategory.None ? c : BounceCategory.Other,
+                };
+                categories[recipient.Index] = category;
                 if (outcome.State is RecipientState.Bounced or RecipientState.Expired)
                 {
-                    failed.Add(new FailedRecipient(recipient.Address, outcome.State, result?.Reply, detail, result?.MxHost));
+                    failed.Add(new FailedRecipient(recipient.Address, outcome.State, result?.Reply, detail, result?.MxHost, category));
                 }
             }
 
@@ -345,6 +353,7 @@ public sealed class QueueWorker : IAsyncDisposable
                 Raise(new QueueEventArgs(lease.Id, address, outcome.State, outcome.Attempts, outcome.NextAttemptAt, details[outcome.Index])
                 {
                     BounceId = outcome.State is RecipientState.Bounced or RecipientState.Expired ? bounce?.Entry.Id : null,
+                    Category = categories[outcome.Index],
                 });
             }
         }
@@ -391,7 +400,8 @@ public sealed class QueueWorker : IAsyncDisposable
         {
             return new RecipientOutcome(recipient.Index, RecipientState.Delivered, attempts, null, detail);
         }
-        if (!RetrySchedule.IsTransient(result))
+        // The transport's classifier decided (with the stage the reply answered); the queue does not guess again.
+        if (!result.IsTransient)
         {
             return new RecipientOutcome(recipient.Index, RecipientState.Bounced, attempts, null, detail);
         }

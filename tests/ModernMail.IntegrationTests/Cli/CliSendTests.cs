@@ -109,6 +109,8 @@ public sealed class CliSendTests : IDisposable
         Assert.False(byRecipient[rejected].GetProperty("transient").GetBoolean());
         Assert.Equal(550, byRecipient[rejected].GetProperty("code").GetInt32());
         Assert.Equal("5.1.1", byRecipient[rejected].GetProperty("enhancedCode").GetString());
+        Assert.Equal("RcptTo", byRecipient[rejected].GetProperty("stage").GetString());
+        Assert.Equal("InvalidRecipient", byRecipient[rejected].GetProperty("category").GetString());
         Assert.True(byRecipient[deferred].GetProperty("transient").GetBoolean());
         Assert.Equal(450, byRecipient[deferred].GetProperty("code").GetInt32());
         JsonElement nxdomain = byRecipient["x@" + TestWorld.NoSuchDomain];
@@ -116,6 +118,8 @@ public sealed class CliSendTests : IDisposable
         Assert.False(nxdomain.GetProperty("transient").GetBoolean());
         Assert.Equal(JsonValueKind.Null, nxdomain.GetProperty("code").ValueKind);
         Assert.Equal(JsonValueKind.Null, nxdomain.GetProperty("mx").ValueKind);
+        Assert.Equal("Dns", nxdomain.GetProperty("stage").GetString());
+        Assert.Equal("BadDomain", nxdomain.GetProperty("category").GetString());
         Assert.False(string.IsNullOrEmpty(nxdomain.GetProperty("response").GetString()));
         Assert.All(byRecipient.Values, e => Assert.False(e.GetProperty("delivered").GetBoolean()));
     }

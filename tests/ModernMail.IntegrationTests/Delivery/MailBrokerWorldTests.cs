@@ -126,10 +126,14 @@ public class MailBrokerWorldTests
         Assert.False(results[0].Delivered);
         Assert.False(results[0].IsTransient);
         Assert.Equal(550, results[0].Reply?.Code);
+        // The real Postfix's 550 5.1.1 is a hard bounce of a bad address (the class that feeds suppression lists).
+        Assert.Equal((SmtpStage.RcptTo, BounceCategory.InvalidRecipient), (results[0].Stage, results[0].Category));
         Assert.True(results[1].Delivered, results[1].Detail);
         Assert.False(results[2].Delivered);
         Assert.True(results[2].IsTransient);
         Assert.Equal(450, results[2].Reply?.Code);
+        Assert.Equal(SmtpStage.RcptTo, results[2].Stage);
+        Assert.Equal(SmtpStage.FinalDot, results[1].Stage);
         Assert.Single(await ExactlyOneAsync(ok));
         Assert.Empty(TestWorld.GetMessages(reject));
         Assert.Empty(TestWorld.GetMessages(defer));
@@ -147,6 +151,7 @@ public class MailBrokerWorldTests
         Assert.Null(result.MxHost);
         Assert.Null(result.Reply);
         Assert.Contains("null MX", result.Detail);
+        Assert.Equal((SmtpStage.Dns, BounceCategory.BadDomain), (result.Stage, result.Category));
     }
 
     [Fact]
@@ -159,6 +164,7 @@ public class MailBrokerWorldTests
         Assert.False(result.Delivered);
         Assert.False(result.IsTransient);
         Assert.Contains("NXDOMAIN", result.Detail);
+        Assert.Equal((SmtpStage.Dns, BounceCategory.BadDomain), (result.Stage, result.Category));
     }
 
     [Fact]

@@ -109,6 +109,7 @@ public sealed class QueueDeliveryTests : IAsyncLifetime
         Assert.Equal("failed", groups[1]["Action"]);
         Assert.Equal("5.1.1", groups[1]["Status"]);
         Assert.StartsWith("smtp; 550 5.1.1", groups[1]["Diagnostic-Code"]);
+        Assert.Equal("InvalidRecipient", groups[1]["X-ModernMail-Category"]);
         Assert.Equal(subject, report.OfType<TextRfc822Headers>().Single().Message!.Subject);
         Assert.Equal(2, groups.Count); // only the rejected recipient is reported
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using MimeKit;
+using ModernMail.Delivery;
 using ModernMail.Queue;
 using ModernMail.Queue.Internal;
 using Xunit;
@@ -134,6 +135,7 @@ public sealed class QueueWorkerTests
         Assert.Equal("failed", recipient["Action"]);
         Assert.Equal("5.1.1", recipient["Status"]);
         Assert.Equal("smtp; 550 5.1.1 No such user here", recipient["Diagnostic-Code"]);
+        Assert.Equal("InvalidRecipient", recipient["X-ModernMail-Category"]);
         var original = Assert.IsType<TextRfc822Headers>(report[2]);
         Assert.Equal("Original subject", original.Message!.Subject);
         Assert.DoesNotContain("Body line", original.Message.TextBody ?? "");
@@ -157,12 +159,14 @@ public sealed class QueueWorkerTests
     }
 
     [Theory]
-    [InlineData("5.5.3", RecipientState.Deferred)] // too many recipients (RCPT): temporary per RFC 5321 §4.5.3.1.10
-    [InlineData("5.3.4", RecipientState.Bounced)] // message too big: permanent
-    public async Task Reply552_TooManyRecipientsDefers_TooBigBounces(string enhanced, RecipientState expected)
+    [InlineData(SmtpStage.RcptTo, "5.5.3", RecipientState.Deferred)] // too many recipients (RCPT): temporary per RFC 5321 §4.5.3.1.10
+    [InlineData(SmtpStage.RcptTo, "5.3.4", RecipientState.Deferred)] // any 552 to RCPT, as MailBroker decides it
+    [InlineData(SmtpStage.FinalDot, "5.3.4", RecipientState.Bounced)] // message too big after the data: permanent
+    [InlineData(SmtpStage.FinalDot, "5.5.3", RecipientState.Bounced)] // the queue no longer guesses from the enhanced code
+    public async Task Reply552_TheResultsStageDecides_TheQueueDoesNotGuess(SmtpStage stage, string enhanced, RecipientState expected)
     {
         await using var bed = new QueueTestBed(o => o.SendBounces = false);
-        var transport = new ScriptedTransport((_, _) => Reply(552, enhanced, "Rejected"));
+        var transport = new ScriptedTransport((_, _) => Reply(552, enhanced, "Rejected"), stage);
         await using var worker = new QueueWorker(bed.Queue, transport);
         string id = await bed.EnqueueAsync("sender@sender.test", "x@a.test");
 
@@ -212,6 +216,8 @@ public sealed class QueueWorkerTests
         var deliveryStatus = Assert.IsType<MultipartReport>(dsn.Body).OfType<MessageDeliveryStatus>().Single();
         Assert.Equal("4.4.7", deliveryStatus.StatusGroups[1]["Status"]);
         Assert.Contains("connection refused", deliveryStatus.StatusGroups[1]["Diagnostic-Code"]);
+        Assert.Equal("Expired", deliveryStatus.StatusGroups[1]["X-ModernMail-Category"]);
+        Assert.Equal(ModernMail.Delivery.BounceCategory.Expired, last.Category);
     }
 
     [Fact]

@@ -10,10 +10,16 @@ namespace ModernMail.Tests.Queue;
 internal sealed class ScriptedTransport : IMailTransport
 {
     private readonly Func<string, int, SmtpReply?> _script;
+    private readonly SmtpStage _stage;
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.OrdinalIgnoreCase);
 
     /// <param name="script">Recipient address and 1-based attempt number for that address -> reply (2xx delivered); null = connection failure.</param>
-    public ScriptedTransport(Func<string, int, SmtpReply?> script) => _script = script;
+    /// <param name="stage">The command a failure reply answers; the result is decided by the classifier, as SmtpTransport does.</param>
+    public ScriptedTransport(Func<string, int, SmtpReply?> script, SmtpStage stage = SmtpStage.RcptTo)
+    {
+        _script = script;
+        _stage = stage;
+    }
 
     public ConcurrentQueue<(Envelope Envelope, byte[] Message)> Calls { get; } = new();
 
@@ -38,7 +44,16 @@ internal sealed class ScriptedTransport : IMailTransport
                 results.Add(new DeliveryResult(recipient, false, true) { Detail = "connection refused by 127.0.0.9:25" });
                 continue;
             }
-            results.Add(new DeliveryResult(recipient, reply.IsPositive, reply.IsTransient) { Reply = reply, MxHost = "mx.example.test" });
+            var decision = reply.IsPositive
+                ? new DeliveryClassification(DeliveryOutcome.Delivered, BounceCategory.None)
+                : DeliveryClassifier.Classify(_stage, reply);
+            results.Add(new DeliveryResult(recipient, decision.Outcome == DeliveryOutcome.Delivered, decision.Outcome == DeliveryOutcome.Transient)
+            {
+                Reply = reply,
+                MxHost = "mx.example.test",
+                Stage = _stage,
+                Category = decision.Category,
+            });
         }
         return results;
     }

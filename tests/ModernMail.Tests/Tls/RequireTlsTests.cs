@@ -94,6 +94,7 @@ public sealed class RequireTlsTests : IAsyncLifetime
         Assert.False(result.Delivered);
         Assert.False(result.IsTransient);
         Assert.StartsWith("5.7.30 REQUIRETLS support required", result.Detail);
+        Assert.Equal((ModernMail.Delivery.SmtpStage.Tls, ModernMail.Delivery.BounceCategory.TlsRequired), (result.Stage, result.Category));
         Assert.DoesNotContain(_mx.Commands, c => c.StartsWith("MAIL", StringComparison.OrdinalIgnoreCase));
     }
 
@@ -105,6 +106,7 @@ public sealed class RequireTlsTests : IAsyncLifetime
         Assert.False(result.Delivered);
         Assert.False(result.IsTransient);
         Assert.StartsWith("5.7.30 REQUIRETLS support required", result.Detail);
+        Assert.Equal((ModernMail.Delivery.SmtpStage.Tls, ModernMail.Delivery.BounceCategory.TlsRequired), (result.Stage, result.Category));
         Assert.Equal(0, _mx.ConnectionCount);
     }
 }

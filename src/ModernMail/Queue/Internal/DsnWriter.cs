@@ -1,13 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using ModernMail.Delivery;
 using ModernMail.Mime.Internal;
 using ModernMail.Smtp;
 
 namespace ModernMail.Queue.Internal;
 
 /// <summary>One failed recipient to report in a delivery status notification.</summary>
-internal sealed record FailedRecipient(string Address, RecipientState State, SmtpReply? Reply, string Detail, string? RemoteMta);
+internal sealed record FailedRecipient(string Address, RecipientState State, SmtpReply? Reply, string Detail, string? RemoteMta, BounceCategory Category = BounceCategory.None);
 
 /// <summary>Writes RFC 3464 delivery status notifications (multipart/report; report-type=delivery-status, RFC 6522).</summary>
 internal static class DsnWriter
@@ -75,6 +76,11 @@ internal static class DsnWriter
                 Line($"Diagnostic-Code: x-modernmail; {Ascii(recipient.Detail)}");
             }
             Line($"Last-Attempt-Date: {date}");
+            if (recipient.Category != BounceCategory.None)
+            {
+                // An RFC 3464 §3.3 extension field: the bounce class, for programs that read the report.
+                Line($"X-ModernMail-Category: {recipient.Category}");
+            }
             if (recipient.State == RecipientState.Expired)
             {
                 Line($"Will-Retry-Until: {date}");
