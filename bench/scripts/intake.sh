@@ -63,7 +63,7 @@ for run in $(seq "$runs"); do
     "$load" intake smtp "$smtp" "bench:$secret" "$c" "$n" "$work/sink.count" "$server" | tee -a "$work/rows"
   fi
   kill "$server"; wait "$server" || true; server=
-  "$load" intake smtp-source 127.0.0.1:2641 - "$c" "$n" "$work/sink.count" | tee -a "$work/rows"
+  "$load" intake smtp-source 127.0.0.1:2641 - "$c" "$n" "$work/sink.count" "$(tr -d " " < /var/spool/bench-postfix/pid/master.pid)" | tee -a "$work/rows"
 done
 
 echo
