@@ -44,7 +44,9 @@ start_server() {
   if [ "$smtp" != none ]; then args+=(--smtp "$smtp"); fi
   dotnet "$tool" "${args[@]}" > /dev/null 2> "$work/serve-$1.log" & server=$!
   for _ in $(seq 300); do
-    grep -q 'HTTP API on' "$work/serve-$1.log" && return 0
+    if grep -q 'HTTP API on' "$work/serve-$1.log" && { [ "$smtp" = none ] || grep -q 'SMTP submission on' "$work/serve-$1.log"; }; then
+      return 0
+    fi
     sleep 0.1
   done
   cat "$work/serve-$1.log" >&2
