@@ -19,13 +19,14 @@ using ModernMail.Server.Http;
 using ModernMail.Server.Idempotency;
 using ModernMail.Server.Internal;
 using ModernMail.Server.Keys;
+using ModernMail.Server.Smtp;
 using ModernMail.Server.Storage;
 using ModernMail.Server.Submission;
 using ModernMail.Tls.Internal;
 
 namespace ModernMail.Server;
 
-/// <summary>The sending server: the HTTP API and the queue worker in one process, over one queue store.</summary>
+/// <summary>The sending server: the HTTP API, the SMTP submission listener and the queue worker in one process, over one queue store.</summary>
 /// <example>
 /// <code>
 /// await using var server = await MailServer.CreateAsync(ServerConfigurationLoader.Load("mailbroker.json"), loggerFactory);
@@ -43,11 +44,13 @@ public sealed class MailServer : IAsyncDisposable
     private readonly TlsStateStores _tlsState;
     private readonly QueueWorker _worker;
     private readonly WebApplication? _app;
+    private readonly SubmissionListener? _smtp;
 
     private MailServer(MailServerSettings settings, SubmissionQueue queues, IServerStore? serverStore, SmtpTransport transport, TlsStateStores tlsState,
-        QueueWorker worker, WebApplication? app)
+        QueueWorker worker, WebApplication? app, SubmissionListener? smtp)
     {
         _tlsState = tlsState;
+        _smtp = smtp;
         _settings = settings;
         _queues = queues;
         _serverStore = serverStore;
@@ -66,7 +69,11 @@ public sealed class MailServer : IAsyncDisposable
     public IReadOnlyList<string> HttpAddresses =>
         _app?.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
-    /// <summary>Whether the server store holds at least one active API key (false without HTTP).</summary>
+    /// <summary>The SMTP submission addresses, once started, as "ADDRESS:PORT (STARTTLS)" or "(implicit TLS)"; empty without SMTP.</summary>
+    public IReadOnlyList<string> SmtpAddresses =>
+        _smtp?.LocalEndPoints.Select(e => $"{e.EndPoint} ({(e.ImplicitTls ? "implicit TLS" : "STARTTLS")})").ToList() ?? [];
+
+    /// <summary>Whether the server store holds at least one active API key (false without HTTP and SMTP).</summary>
     internal async Task<bool> HasActiveKeyAsync(CancellationToken cancellationToken)
     {
         if (_serverStore is null)
@@ -77,7 +84,8 @@ public sealed class MailServer : IAsyncDisposable
         return keys.Any(k => k.IsActive);
     }
 
-    /// <summary>Opens and initializes the stores, loads the DKIM keys and builds the HTTP API (unless <see cref="HttpSettings.Listen"/> is "none").</summary>
+    /// <summary>Opens and initializes the stores, loads the DKIM keys and builds the HTTP API (unless <see cref="HttpSettings.Listen"/> is "none")
+    /// and the SMTP submission listener (unless <see cref="SmtpSettings.Listen"/> is "none" and there is no implicit-TLS listener).</summary>
     /// <exception cref="ServerConfigurationException">A setting is invalid; the message names it.</exception>
     /// <exception cref="QueueStoreException">A store cannot be opened or initialized.</exception>
     public static async Task<MailServer> CreateAsync(MailServerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
@@ -130,13 +138,22 @@ public sealed class MailServer : IAsyncDisposable
             await queues.WorkerQueue.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
             var worker = new QueueWorker(queues.WorkerQueue, transport, loggerFactory.CreateLogger<QueueWorker>());
             WebApplication? app = null;
-            if (endpoints.Count > 0)
+            SubmissionListener? smtp = null;
+            if (endpoints.Count > 0 || !settings.Smtp.IsDisabled)
             {
                 serverStore = new SqliteServerStore(settings.DataDirectory);
                 await serverStore.InitializeAsync(cancellationToken).ConfigureAwait(false);
-                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore, worker, tlsState.Reports, tlsRecorder);
             }
-            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app);
+            if (!settings.Smtp.IsDisabled)
+            {
+                // serverStore is opened above whenever SMTP is on.
+                smtp = new SubmissionListener(settings.Smtp, settings.HostName, queues, new ApiKeyService(serverStore!, TimeProvider.System), loggerFactory, TimeProvider.System);
+            }
+            if (endpoints.Count > 0)
+            {
+                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore!, worker, tlsState.Reports, tlsRecorder);
+            }
+            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app, smtp);
         }
         catch
         {
@@ -158,10 +175,11 @@ public sealed class MailServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the worker and, if configured, the HTTP listener.</summary>
-    /// <exception cref="IOException">The HTTP address is in use or cannot be bound.</exception>
+    /// <summary>Starts the worker and, if configured, the SMTP and HTTP listeners.</summary>
+    /// <exception cref="IOException">An HTTP or SMTP address is in use or cannot be bound.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        _smtp?.Start();
         if (_app is null)
         {
             await _worker.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -170,9 +188,13 @@ public sealed class MailServer : IAsyncDisposable
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops taking requests (in-flight ones finish), then stops the worker within the grace period.</summary>
+    /// <summary>Stops taking requests and SMTP sessions (in-flight ones finish), then stops the worker within the grace period.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        if (_smtp is not null)
+        {
+            await _smtp.StopAsync(_settings.Delivery.Grace, cancellationToken).ConfigureAwait(false);
+        }
         if (_app is null)
         {
             using var grace = new CancellationTokenSource(_settings.Delivery.Grace);
@@ -186,6 +208,10 @@ public sealed class MailServer : IAsyncDisposable
     /// <summary>Releases the listener, the stores and the transport.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_smtp is not null)
+        {
+            await _smtp.DisposeAsync().ConfigureAwait(false);
+        }
         if (_app is not null)
         {
             await _app.DisposeAsync().ConfigureAwait(false);
@@ -267,20 +293,9 @@ public sealed class MailServer : IAsyncDisposable
         return app;
     }
 
-    /// <summary>Parses "ADDRESS:PORT[,ADDRESS:PORT...]"; "localhost" means 127.0.0.1.</summary>
-    private static IReadOnlyList<IPEndPoint> ParseListen(string listen)
+    private static List<IPEndPoint> ParseListen(string listen)
     {
-        var endpoints = new List<IPEndPoint>();
-        foreach (string part in listen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            string text = part.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + part[9..] : part;
-            if (!IPEndPoint.TryParse(text, out var endpoint) || !text.Contains(':', StringComparison.Ordinal) || endpoint.Port is < 0 or > 65535
-                || (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !text.StartsWith('[')))
-            {
-                throw new ServerConfigurationException($"Http:Listen / --http: \"{part}\" is not ADDRESS:PORT (e.g. 127.0.0.1:8025, [::1]:8025, 0.0.0.0:8025) or \"none\".");
-            }
-            endpoints.Add(endpoint);
-        }
+        var endpoints = ListenEndpoints.Parse([listen], "Http:Listen / --http", 8025);
         if (endpoints.Count == 0)
         {
             throw new ServerConfigurationException("Http:Listen / --http: give ADDRESS:PORT or \"none\".");

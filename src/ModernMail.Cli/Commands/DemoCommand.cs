@@ -5,6 +5,7 @@ using ModernMail.Cli.Demo;
 using ModernMail.Cli.Output;
 using ModernMail.Delivery;
 using ModernMail.Dkim;
+using ModernMail.Server.Smtp;
 
 namespace ModernMail.Cli.Commands;
 
@@ -41,7 +42,7 @@ internal static class DemoCommand
         TimeProvider time = TimeProvider.System;
         output.WriteLine("mailbroker demo: compose -> DKIM sign -> route -> ESMTP + STARTTLS -> receive -> verify, all on 127.0.0.1");
 
-        using X509Certificate2 certificate = DemoCertificate.Create(MxHost, time);
+        using X509Certificate2 certificate = SelfSignedCertificate.Create(MxHost, time, TimeSpan.FromDays(1));
         await using DemoServer server = await DemoServer.StartAsync(MxHost, certificate, directory, cancellationToken);
         output.WriteLine($"  receiving MX  {MxHost} at {server.EndPoint} (SmtpServer package, STARTTLS, self-signed certificate)");
 

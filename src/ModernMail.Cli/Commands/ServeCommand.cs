@@ -18,6 +18,7 @@ internal static class ServeCommand
     {
         var server = new ServerOptions();
         var http = new Option<string?>("--http") { Description = $"Where the HTTP API listens: ADDRESS:PORT (comma-separated for several) or 'none' (worker only). Default {HttpSettings.DefaultListen}.", HelpName = "ADDRESS:PORT|none" };
+        var smtp = new Option<string?>("--smtp") { Description = $"Where SMTP submission (STARTTLS, AUTH with an API key) listens: ADDRESS:PORT (comma-separated for several) or 'none'. Default {SmtpSettings.DefaultListen}.", HelpName = "ADDRESS:PORT|none" };
         var store = new Option<string?>("--store") { Description = "The queue store: sqlite:PATH or postgres:CONNECTION-STRING. Default: $MAILBROKER_STORE, the configuration's Store, or sqlite:DATA." };
         var concurrency = new Option<int?>("--concurrency", "-n") { Description = "Messages delivered at the same time (default 16)." };
         var perDomain = new Option<int?>("--per-domain") { Description = "Deliveries at the same time to one recipient domain (default 4)." };
@@ -33,12 +34,12 @@ internal static class ServeCommand
         var lifetime = DurationOption.CreateOptional("--lifetime", "How long a message may stay queued before it expires (default 5d).");
         var grace = DurationOption.CreateOptional("--grace", "On SIGTERM/Ctrl+C, how long in-flight deliveries may finish before they are cancelled and released (default 20s).");
         var noBounces = new Option<bool>("--no-bounces") { Description = "Do not send delivery status notifications for bounced or expired recipients." };
-        var exitWhenIdle = new Option<bool>("--exit-when-idle") { Description = "Exit once nothing is pending or leased (batch runs and tests); runs no HTTP API unless --http is given." };
+        var exitWhenIdle = new Option<bool>("--exit-when-idle") { Description = "Exit once nothing is pending or leased (batch runs and tests); runs no HTTP API or SMTP listener unless --http or --smtp is given." };
         var json = new Option<bool>("--json") { Description = "Print each recipient's new state as a JSON line." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log information to stderr (warnings and errors are always logged)." };
-        var command = new Command("serve", "Run the sending server: the HTTP API (127.0.0.1:8025 by default) and the delivery worker (retries with backoff, bounces, per-domain limits); stops gracefully on SIGTERM or Ctrl+C.")
+        var command = new Command("serve", "Run the sending server: the HTTP API (127.0.0.1:8025 by default), SMTP submission (127.0.0.1:2587, STARTTLS) and the delivery worker (retries with backoff, bounces, per-domain limits); stops gracefully on SIGTERM or Ctrl+C.")
         {
-            http, store, concurrency, perDomain, hostName, dns, route, port, tls, lease, poll, retryFirst, retryMax, lifetime, grace, noBounces, exitWhenIdle, json, verbose,
+            http, smtp, store, concurrency, perDomain, hostName, dns, route, port, tls, lease, poll, retryFirst, retryMax, lifetime, grace, noBounces, exitWhenIdle, json, verbose,
         };
         server.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
@@ -50,6 +51,13 @@ internal static class ServeCommand
             else if (Environment.GetEnvironmentVariable("MAILBROKER_STORE") is { Length: > 0 } env) { settings.Store = env; }
             if (parse.GetValue(http) is { Length: > 0 } listen) { settings.Http.Listen = listen; }
             else if (parse.GetValue(exitWhenIdle)) { settings.Http.Listen = "none"; }
+            if (parse.GetValue(smtp) is { Length: > 0 } smtpListen)
+            {
+                settings.Smtp.Listen = [smtpListen];
+                // "none" turns SMTP off altogether, implicit-TLS listeners from the configuration too.
+                if (smtpListen.Trim().Equals("none", StringComparison.OrdinalIgnoreCase)) { settings.Smtp.ImplicitTlsListen = []; }
+            }
+            else if (parse.GetValue(exitWhenIdle)) { settings.Smtp.Listen = ["none"]; settings.Smtp.ImplicitTlsListen = []; }
             if (parse.GetValue(hostName) is { Length: > 0 } h) { settings.HostName = h; }
             if (parse.GetValue(concurrency) is { } n) { d.Concurrency = n; }
             if (parse.GetValue(perDomain) is { } pd) { d.PerDomain = pd; }
@@ -101,7 +109,7 @@ internal static class ServeCommand
             }
             catch (IOException ex)
             {
-                Console.Error.WriteLine($"mailbroker serve: cannot listen on {settings.Http.Listen}: {ex.Message}");
+                Console.Error.WriteLine($"mailbroker serve: cannot listen: {ex.Message}");
                 return ExitCodes.Usage;
             }
             await PrintStartedAsync(mail, settings, ct);
@@ -129,16 +137,29 @@ internal static class ServeCommand
     private static async Task PrintStartedAsync(MailServer mail, MailServerSettings settings, CancellationToken cancellationToken)
     {
         Console.Error.WriteLine($"mailbroker serve: delivering from {mail.Queue.Options.Store} as {mail.Worker.Owner} ({mail.Queue.Options.MaxConcurrentDeliveries} at a time)");
-        if (mail.HttpAddresses.Count == 0)
+        string data = Path.GetFullPath(settings.DataDirectory);
+        if (mail.SmtpAddresses.Count > 0)
+        {
+            // Printed before the HTTP line: whoever waits for "HTTP API on" finds SMTP listening too.
+            Console.Error.WriteLine($"mailbroker serve: SMTP submission on {string.Join(", ", mail.SmtpAddresses)}; AUTH PLAIN/LOGIN after TLS, user = key name, password = key secret"
+                + (string.IsNullOrWhiteSpace(settings.Smtp.CertificatePath) ? " (self-signed certificate: set Smtp:CertificatePath and Smtp:KeyPath for a real one)" : ""));
+        }
+        if (mail.HttpAddresses.Count > 0)
+        {
+            Console.Error.WriteLine($"mailbroker serve: HTTP API on {string.Join(", ", mail.HttpAddresses)} (keys in {Path.Combine(data, "server.db")})");
+        }
+        if ((mail.HttpAddresses.Count == 0 && mail.SmtpAddresses.Count == 0) || await mail.HasActiveKeyAsync(cancellationToken))
         {
             return;
         }
-        string data = Path.GetFullPath(settings.DataDirectory);
-        Console.Error.WriteLine($"mailbroker serve: HTTP API on {string.Join(", ", mail.HttpAddresses)} (keys in {Path.Combine(data, "server.db")})");
-        if (!await mail.HasActiveKeyAsync(cancellationToken))
+        Console.Error.WriteLine($"mailbroker serve: no API key yet. Create one with:  mailbroker keys create --name app --data {Quote(settings.DataDirectory)} [--domain example.com]");
+        if (mail.HttpAddresses.Count > 0)
         {
-            Console.Error.WriteLine($"mailbroker serve: no API key yet. Create one with:  mailbroker keys create --name app --data {Quote(settings.DataDirectory)} [--domain example.com]");
             Console.Error.WriteLine($"  then:  curl -H 'Authorization: Bearer <secret>' -H 'Content-Type: application/json' {mail.HttpAddresses[0]}/v1/messages -d '{{\"from\":\"you@example.com\",\"to\":[\"them@example.net\"],\"subject\":\"Hi\",\"text\":\"Hello\"}}'");
+        }
+        else
+        {
+            Console.Error.WriteLine($"  then:  SMTP to {mail.SmtpAddresses[0]}, user app, password the secret");
         }
     }
 

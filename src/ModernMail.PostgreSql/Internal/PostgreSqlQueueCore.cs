@@ -67,6 +67,19 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
                     last_reply text NULL,
                     updated_at bigint NOT NULL,
                     PRIMARY KEY (message_id, idx));
+                CREATE TABLE IF NOT EXISTS mm_attempts (
+                    message_id text NOT NULL,
+                    idx integer NOT NULL,
+                    attempt integer NOT NULL,
+                    at bigint NOT NULL,
+                    state integer NOT NULL,
+                    mx text NULL,
+                    tls text NULL,
+                    tls_policy integer NOT NULL,
+                    reply text NULL,
+                    PRIMARY KEY (message_id, idx, attempt));
+                -- Per-message flags (REQUIRETLS); databases written before them get 0 for every stored message.
+                ALTER TABLE mm_messages ADD COLUMN IF NOT EXISTS flags integer NOT NULL DEFAULT 0;
                 -- Databases written before bodies had their own table kept them in mm_messages.body: move them out once.
                 DO $$
                 BEGIN
@@ -86,10 +99,11 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
     protected override async Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream body, long size, CancellationToken cancellationToken)
     {
         using var command = Command(connection, transaction,
-            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at) " +
-            "VALUES (@id, @sender, @size, @created, @expires, @created); " +
+            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at, flags) " +
+            "VALUES (@id, @sender, @size, @created, @expires, @created, @flags); " +
             "INSERT INTO mm_bodies (message_id, body) VALUES (@id, @body)");
         Add(command, "id", entry.Id);
+        Add(command, "flags", (int)MessageFlagsOf(entry));
         Add(command, "sender", entry.Envelope.Sender?.Address);
         Add(command, "size", size);
         Add(command, "created", ToUnix(entry.CreatedAt));

@@ -17,6 +17,9 @@ public sealed class MailServerSettings
     /// <summary>The HTTP API listener and its limits.</summary>
     public HttpSettings Http { get; set; } = new();
 
+    /// <summary>The SMTP submission listener and its limits.</summary>
+    public SmtpSettings Smtp { get; set; } = new();
+
     /// <summary>How queued mail is delivered.</summary>
     public DeliverySettings Delivery { get; set; } = new();
 

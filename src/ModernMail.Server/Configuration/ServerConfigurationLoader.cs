@@ -66,6 +66,15 @@ public static class ServerConfigurationLoader
                     key.KeyFile = Path.Combine(baseDirectory, key.KeyFile);
                 }
             }
+            var smtp = settings.Smtp;
+            if (!string.IsNullOrWhiteSpace(smtp.CertificatePath) && !Path.IsPathRooted(smtp.CertificatePath))
+            {
+                smtp.CertificatePath = Path.Combine(baseDirectory, smtp.CertificatePath);
+            }
+            if (!string.IsNullOrWhiteSpace(smtp.KeyPath) && !Path.IsPathRooted(smtp.KeyPath))
+            {
+                smtp.KeyPath = Path.Combine(baseDirectory, smtp.KeyPath);
+            }
         }
         return settings;
     }

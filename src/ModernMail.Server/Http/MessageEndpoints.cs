@@ -19,7 +19,7 @@ internal static class MessageEndpoints
 
     public const int MaxListLimit = 1000;
 
-    /// <summary>How many messages a list request looks at, at most, before filtering (the store has no filtered query yet).</summary>
+    /// <summary>How many matching messages one list request reads from the store, at most, looking for ones the key may see.</summary>
     public const int ListScanLimit = 10_000;
 
     public static void Map(IEndpointRouteBuilder routes)
@@ -110,7 +110,7 @@ internal static class MessageEndpoints
             // The same answer for "unknown" and "not yours": a key limited to one domain learns nothing about others.
             return ApiOutcome.Problem(new ApiProblem(404, "Not found", $"No message {id} is visible to this key."));
         }
-        return ApiOutcome.Json(200, ToStatus(message, info));
+        return ApiOutcome.Json(200, ToStatus(message, info, history: true));
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, SubmissionQueue queues, IServerStore store)
@@ -144,29 +144,34 @@ internal static class MessageEndpoints
         string? recipient = query["recipient"].ToString() is { Length: > 0 } r ? r : null;
         string? cursor = query["cursor"].ToString() is { Length: > 0 } c ? c : null;
 
-        bool pendingOnly = state is RecipientState.Queued or RecipientState.Delivering or RecipientState.Deferred;
-        var all = await queues.WorkerQueue.ListAsync(pendingOnly, ListScanLimit, context.RequestAborted).ConfigureAwait(false);
-        // Ids are time-ordered (UUIDv7), so ordinal order is submission order and the last id of a page is a stable cursor.
-        var candidates = all.Where(m => cursor is null || string.CompareOrdinal(m.Id, cursor) > 0)
-            .Where(m => since is null || m.CreatedAt >= since)
-            .Where(m => state is null || m.Recipients.Any(x => x.State == state))
-            .Where(m => recipient is null || m.Recipients.Any(x => x.Address.Equals(recipient, StringComparison.OrdinalIgnoreCase)))
-            .OrderBy(m => m.Id, StringComparer.Ordinal);
+        // The store filters; ids are time-ordered (UUIDv7), so id order is submission order and the last id of a page is a
+        // stable cursor. Messages another key may not see are skipped, so a page is filled from further store pages.
         var page = new List<MessageStatus>(Math.Min(limit, 64));
         bool more = false;
-        foreach (var message in candidates)
+        string? after = cursor;
+        for (int scanned = 0; !more && scanned < ListScanLimit;)
         {
-            MessageInfo? info = await store.GetMessageInfoAsync(message.Id, context.RequestAborted).ConfigureAwait(false);
-            if (!Visible(key, message, info))
+            var batch = await queues.WorkerQueue.QueryAsync(new QueueQuery(limit + 1, after, since, state, recipient), context.RequestAborted).ConfigureAwait(false);
+            foreach (var message in batch)
             {
-                continue;
+                after = message.Id;
+                MessageInfo? info = await store.GetMessageInfoAsync(message.Id, context.RequestAborted).ConfigureAwait(false);
+                if (!Visible(key, message, info))
+                {
+                    continue;
+                }
+                if (page.Count == limit)
+                {
+                    more = true;
+                    break;
+                }
+                page.Add(ToStatus(message, info));
             }
-            if (page.Count == limit)
+            scanned += batch.Count;
+            if (batch.Count <= limit)
             {
-                more = true;
                 break;
             }
-            page.Add(ToStatus(message, info));
         }
         return ApiOutcome.Json(200, new MessageList(page, more ? page[^1].Id : null));
     }
@@ -176,15 +181,24 @@ internal static class MessageEndpoints
 
     private static string Domain(string address) => address[(address.LastIndexOf('@') + 1)..];
 
-    private static MessageStatus ToStatus(QueuedMessage message, MessageInfo? info)
+    private static MessageStatus ToStatus(QueuedMessage message, MessageInfo? info, bool history = false)
     {
         var recipients = message.Recipients
-            .Select(r => new RecipientStatus(r.Address, Name(r.State), r.Attempts, r.NextAttemptAt, r.LastReply, r.UpdatedAt))
+            .Select(r => new RecipientStatus(r.Address, Name(r.State), r.Attempts, r.NextAttemptAt, r.LastReply, r.UpdatedAt,
+                history ? r.History.Select(a => new AttemptStatus(a.Number, a.At, Name(a.State), a.MxHost, a.Tls, PolicyName(a.TlsPolicy), a.Reply)).ToList() : null))
             .ToList();
         return new MessageStatus(message.Id, message.Sender, message.Size, Overall(message), message.CreatedAt, message.ExpiresAt, recipients,
             info?.Tags is { } tags ? JsonSerializer.Deserialize<List<string>>(tags) : null,
             info?.Metadata is { } metadata ? JsonSerializer.Deserialize<JsonElement>(metadata) : null);
     }
+
+    private static string PolicyName(ModernMail.Tls.AppliedTlsPolicy policy) => policy switch
+    {
+        ModernMail.Tls.AppliedTlsPolicy.MtaStsTesting => "mta-sts-testing",
+        ModernMail.Tls.AppliedTlsPolicy.MtaStsEnforce => "mta-sts-enforce",
+        ModernMail.Tls.AppliedTlsPolicy.Dane => "dane",
+        _ => "none",
+    };
 
     /// <summary>The message as a whole: the least advanced recipient's state while any is pending, else delivered/bounced/expired/partial.</summary>
     private static string Overall(QueuedMessage message)

@@ -125,7 +125,7 @@ internal static class MessageMapper
         {
             throw ApiProblem.Invalid("raw is not valid base64.", prefix + "raw");
         }
-        return (new Envelope(sender, recipients), bytes);
+        return (new Envelope(sender, recipients) { RequireTls = request.RequireTls == true }, bytes);
     }
 
     /// <summary>Checks tags and metadata are within their limits; returns them as JSON text (null when absent).</summary>

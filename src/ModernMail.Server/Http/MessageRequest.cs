@@ -41,6 +41,10 @@ internal sealed class MessageRequest
     /// <summary>Key-value data kept with the message for the client (not sent).</summary>
     public Dictionary<string, JsonElement>? Metadata { get; set; }
 
+    /// <summary>REQUIRETLS (RFC 8689): deliver only over TLS that authenticates the MX, to servers that keep the
+    /// requirement; otherwise bounce (5.7.30) rather than send it less protected.</summary>
+    public bool? RequireTls { get; set; }
+
     /// <summary>The raw form's envelope.</summary>
     public EnvelopeRequest? Envelope { get; set; }
 

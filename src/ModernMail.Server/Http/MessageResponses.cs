@@ -18,8 +18,14 @@ internal sealed record MessageStatus(
     IReadOnlyList<string>? Tags,
     System.Text.Json.JsonElement? Metadata);
 
-/// <summary>One recipient's state: queued, delivering, deferred, delivered, bounced or expired.</summary>
-internal sealed record RecipientStatus(string Email, string Status, int Attempts, DateTimeOffset? NextAttemptAt, string? LastReply, DateTimeOffset UpdatedAt);
+/// <summary>One recipient's state: queued, delivering, deferred, delivered, bounced or expired; with every finished attempt
+/// (GET /v1/messages/{id} only; lists leave it out).</summary>
+internal sealed record RecipientStatus(string Email, string Status, int Attempts, DateTimeOffset? NextAttemptAt, string? LastReply, DateTimeOffset UpdatedAt,
+    IReadOnlyList<AttemptStatus>? History);
+
+/// <summary>One finished attempt: when, what it left the recipient in, which MX, TLS and recipient policy (none,
+/// mta-sts-testing, mta-sts-enforce or dane), and the reply.</summary>
+internal sealed record AttemptStatus(int Number, DateTimeOffset At, string Status, string? Mx, string? Tls, string TlsPolicy, string? Reply);
 
 /// <summary>GET /v1/messages: a page of messages, oldest first, and the cursor of the next page.</summary>
 internal sealed record MessageList(IReadOnlyList<MessageStatus> Messages, string? NextCursor);

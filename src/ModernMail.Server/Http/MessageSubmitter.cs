@@ -154,7 +154,7 @@ internal sealed class MessageSubmitter
         using var message = MessageMapper.ToMailMessage(request, prefix);
         // From is set by the mapper, which refuses a message without one.
         CheckDomain(key, message.From!.Host, prefix + "from");
-        return await _queue.EnqueueAsync(message, id, cancellationToken).ConfigureAwait(false);
+        return await _queue.EnqueueAsync(message, id, request.RequireTls == true, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SubmittedMessage> SubmitRawAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, CancellationToken cancellationToken)

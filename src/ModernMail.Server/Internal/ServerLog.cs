@@ -19,4 +19,19 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Authentication failed from {Remote}: {Reason}")]
     public static partial void AuthenticationFailed(ILogger logger, string? remote, string reason);
+
+    [LoggerMessage(EventId = 7010, Level = LogLevel.Debug, Message = "SMTP connection from {Remote} lost: {Reason}")]
+    public static partial void SmtpConnectionLost(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Error, Message = "SMTP session from {Remote} failed; answered 421")]
+    public static partial void SmtpSessionFailed(ILogger logger, Exception exception, string remote);
+
+    [LoggerMessage(EventId = 7012, Level = LogLevel.Information, Message = "SMTP TLS handshake with {Remote} failed: {Reason}")]
+    public static partial void SmtpTlsFailed(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(EventId = 7013, Level = LogLevel.Warning, Message = "SMTP accept failed: {Reason}")]
+    public static partial void SmtpAcceptFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 7014, Level = LogLevel.Warning, Message = "SMTP connection refused: {Limit} connections are open (Smtp:MaxConnections)")]
+    public static partial void SmtpConnectionRefused(ILogger logger, int limit);
 }

@@ -95,6 +95,44 @@ internal static class RawMessage
         return (addresses[0], signed);
     }
 
+    /// <summary>Adds Date and Message-ID when the message has none (RFC 6409 §8.2, §8.3: a submission server may; large
+    /// receivers refuse or junk mail without a Message-ID). Returns <paramref name="message"/> itself when both are present.</summary>
+    /// <param name="message">A CRLF message whose header block <see cref="ReadHeaders"/> accepted.</param>
+    /// <param name="hostName">The right-hand side of a new Message-ID.</param>
+    /// <param name="now">The time for a new Date.</param>
+    public static byte[] AddMissingDateAndMessageId(byte[] message, string hostName, DateTimeOffset now)
+    {
+        int end = message.AsSpan().IndexOf("\r\n\r\n"u8);
+        string block = Encoding.UTF8.GetString(message, 0, end < 0 ? message.Length : end + 2);
+        bool hasDate = false;
+        bool hasId = false;
+        foreach (string header in Unfold(block, "raw"))
+        {
+            string name = header[..header.IndexOf(':', StringComparison.Ordinal)].TrimEnd();
+            hasDate |= name.Equals("Date", StringComparison.OrdinalIgnoreCase);
+            hasId |= name.Equals("Message-ID", StringComparison.OrdinalIgnoreCase);
+        }
+        if (hasDate && hasId)
+        {
+            return message;
+        }
+        var added = new StringBuilder();
+        if (!hasDate)
+        {
+            added.Append("Date: ").Append(ModernMail.Mime.Internal.DateFormatter.Format(now)).Append("\r\n");
+        }
+        if (!hasId)
+        {
+            added.Append("Message-ID: <").Append(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)))
+                .Append('@').Append(hostName).Append(">\r\n");
+        }
+        byte[] prefix = Encoding.ASCII.GetBytes(added.ToString());
+        byte[] result = new byte[prefix.Length + message.Length];
+        prefix.CopyTo(result, 0);
+        message.CopyTo(result, prefix.Length);
+        return result;
+    }
+
     private static IEnumerable<string> Unfold(string block, string field)
     {
         var current = new StringBuilder();

@@ -50,19 +50,23 @@ internal sealed class SubmissionQueue : IAsyncDisposable
 
     /// <summary>As <see cref="EnqueueAsync(MailMessage, CancellationToken)"/>, under <paramref name="id"/> when given; a message
     /// already stored under that id is not stored again (an idempotent request resumed after a crash).</summary>
-    public async Task<SubmittedMessage> EnqueueAsync(MailMessage message, string? id, CancellationToken cancellationToken)
+    public Task<SubmittedMessage> EnqueueAsync(MailMessage message, string? id, CancellationToken cancellationToken) =>
+        EnqueueAsync(message, id, requireTls: false, cancellationToken);
+
+    /// <summary>As above, with REQUIRETLS (RFC 8689) asked for or not.</summary>
+    public async Task<SubmittedMessage> EnqueueAsync(MailMessage message, string? id, bool requireTls, CancellationToken cancellationToken)
     {
         if (message.From is not { } from || Find(from.Host) is not { } preparer)
         {
             // No keys for this sender: the queue's own (unsigned) preparation; the envelope is built for the answer.
             Envelope unsigned = MessagePreparer.BuildEnvelope(message);
-            string plainId = await WorkerQueue.EnqueueAsync(message, id, cancellationToken).ConfigureAwait(false);
+            string plainId = await WorkerQueue.EnqueueAsync(message, id, requireTls, cancellationToken).ConfigureAwait(false);
             return new SubmittedMessage(plainId, Addresses(unsigned));
         }
         var prepared = await preparer.PrepareAsync(message, withEnvelope: true, cancellationToken).ConfigureAwait(false);
         await using (prepared.ConfigureAwait(false))
         {
-            string queued = await WorkerQueue.EnqueueAsync(prepared.Envelope!, prepared.Data, id, cancellationToken).ConfigureAwait(false);
+            string queued = await WorkerQueue.EnqueueAsync(prepared.Envelope! with { RequireTls = requireTls }, prepared.Data, id, cancellationToken).ConfigureAwait(false);
             return new SubmittedMessage(queued, Addresses(prepared.Envelope!));
         }
     }

@@ -38,6 +38,21 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>Lists messages, oldest first; <paramref name="pendingOnly"/> skips messages whose recipients are all final.</summary>
     Task<IReadOnlyList<QueuedMessage>> ListAsync(bool pendingOnly, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Lists messages matching <paramref name="query"/> in id order. Stores filter in their database; the default
+    /// implementation filters <see cref="ListAsync"/>'s first 10,000 messages, for stores written before this method.</summary>
+    async Task<IReadOnlyList<QueuedMessage>> QueryAsync(QueueQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var all = await ListAsync(pendingOnly: false, 10_000, cancellationToken).ConfigureAwait(false);
+        return all.Where(m => query.AfterId is null || string.CompareOrdinal(m.Id, query.AfterId) > 0)
+            .Where(m => query.Since is null || m.CreatedAt >= query.Since)
+            .Where(m => query.State is null || m.Recipients.Any(r => r.State == query.State))
+            .Where(m => query.Recipient is null || m.Recipients.Any(r => r.Address.Equals(query.Recipient, StringComparison.OrdinalIgnoreCase)))
+            .OrderBy(m => m.Id, StringComparer.Ordinal)
+            .Take(query.Limit)
+            .ToList();
+    }
+
     /// <summary>Makes every deferred recipient of a message due at <paramref name="now"/>; returns false when the message does not exist.</summary>
     Task<bool> RetryNowAsync(string id, DateTimeOffset now, CancellationToken cancellationToken = default);
 

@@ -115,13 +115,17 @@ public sealed class MailQueue : IAsyncDisposable
         EnqueueAsync(message, id: null, cancellationToken);
 
     /// <summary>As <see cref="EnqueueAsync(MailMessage, CancellationToken)"/>, under a given id (see <see cref="EnqueueAsync(Envelope, Stream, string, CancellationToken)"/>).</summary>
-    internal async Task<string> EnqueueAsync(MailMessage message, string? id, CancellationToken cancellationToken)
+    internal Task<string> EnqueueAsync(MailMessage message, string? id, CancellationToken cancellationToken) =>
+        EnqueueAsync(message, id, requireTls: false, cancellationToken);
+
+    /// <summary>As above, with REQUIRETLS (RFC 8689) asked for or not.</summary>
+    internal async Task<string> EnqueueAsync(MailMessage message, string? id, bool requireTls, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var prepared = await Preparer.PrepareAsync(message, withEnvelope: true, cancellationToken).ConfigureAwait(false);
         await using (prepared.ConfigureAwait(false))
         {
-            return await EnqueueAsync(prepared.Envelope!, prepared.Data, id, cancellationToken).ConfigureAwait(false);
+            return await EnqueueAsync(prepared.Envelope! with { RequireTls = requireTls }, prepared.Data, id, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -158,6 +162,14 @@ public sealed class MailQueue : IAsyncDisposable
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         return await _store.ListAsync(pendingOnly, limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists messages matching <paramref name="query"/>, filtered by the store, in id (submission) order.</summary>
+    public async Task<IReadOnlyList<QueuedMessage>> QueryAsync(QueueQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return await _store.QueryAsync(query, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Makes every undelivered recipient of a message due now; returns false when the id is unknown.</summary>

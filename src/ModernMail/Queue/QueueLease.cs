@@ -18,4 +18,8 @@ public sealed record QueueLease(
     DateTimeOffset ExpiresAt,
     string Owner,
     DateTimeOffset LeaseUntil,
-    IReadOnlyList<LeasedRecipient> Recipients);
+    IReadOnlyList<LeasedRecipient> Recipients)
+{
+    /// <summary>REQUIRETLS (RFC 8689) was asked for when the message was queued.</summary>
+    public bool RequireTls { get; init; }
+}

@@ -290,7 +290,7 @@ public sealed class QueueWorker : IAsyncDisposable
                 stream.Position = 0;
                 try
                 {
-                    results = await _transport.DeliverAsync(new Envelope(sender, addresses), stream, cancellationToken).ConfigureAwait(false);
+                    results = await _transport.DeliverAsync(new Envelope(sender, addresses) { RequireTls = lease.RequireTls }, stream, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
@@ -310,7 +310,7 @@ public sealed class QueueWorker : IAsyncDisposable
                 var recipient = lease.Recipients[i];
                 // Results come in envelope order; a result for another address is never attributed to this one.
                 var result = i < results.Count && string.Equals(results[i].Recipient.Address, recipient.Address, StringComparison.OrdinalIgnoreCase) ? results[i] : null;
-                var outcome = Decide(lease, recipient, result, now, out string detail);
+                var outcome = WithAttemptDetails(Decide(lease, recipient, result, now, out string detail), result);
                 outcomes.Add(outcome);
                 details[recipient.Index] = detail;
                 if (outcome.State is RecipientState.Bounced or RecipientState.Expired)
@@ -349,6 +349,14 @@ public sealed class QueueWorker : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Where and how the attempt went, for the recipient's attempt history.</summary>
+    private static RecipientOutcome WithAttemptDetails(RecipientOutcome outcome, DeliveryResult? result) => result is null ? outcome : outcome with
+    {
+        MxHost = result.MxHost,
+        Tls = result.UsedTls ? $"{result.TlsProtocol} {result.TlsCipher}".Trim() : null,
+        TlsPolicy = result.AppliedTlsPolicy,
+    };
 
     private async Task CompleteAsync(QueueLease lease, List<RecipientOutcome> outcomes, QueuedBounce? bounce, CancellationToken cancellationToken)
     {

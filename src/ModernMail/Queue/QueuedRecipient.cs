@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace ModernMail.Queue;
 
@@ -19,6 +20,9 @@ public sealed record QueuedRecipient(
     string? LastReply,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>Every finished attempt, oldest first (filled by <see cref="IQueueStore.GetAsync"/>; empty in lists).</summary>
+    public IReadOnlyList<QueuedAttempt> History { get; init; } = [];
+
     /// <summary>True when the recipient will not be attempted again (delivered, bounced or expired).</summary>
     public bool IsFinal => State is RecipientState.Delivered or RecipientState.Bounced or RecipientState.Expired;
 }

@@ -1,4 +1,5 @@
 using System;
+using ModernMail.Tls;
 
 namespace ModernMail.Queue;
 
@@ -8,4 +9,14 @@ namespace ModernMail.Queue;
 /// <param name="Attempts">The attempt count including this attempt.</param>
 /// <param name="NextAttemptAt">When to try again (deferred only).</param>
 /// <param name="LastReply">The reply or error text.</param>
-public sealed record RecipientOutcome(int Index, RecipientState State, int Attempts, DateTimeOffset? NextAttemptAt, string? LastReply);
+public sealed record RecipientOutcome(int Index, RecipientState State, int Attempts, DateTimeOffset? NextAttemptAt, string? LastReply)
+{
+    /// <summary>The mail exchanger that answered this attempt, if one was reached.</summary>
+    public string? MxHost { get; init; }
+
+    /// <summary>The TLS protocol and cipher of the attempt, or null for clear text or no connection.</summary>
+    public string? Tls { get; init; }
+
+    /// <summary>The recipient domain's TLS policy that applied to the attempt.</summary>
+    public AppliedTlsPolicy TlsPolicy { get; init; }
+}

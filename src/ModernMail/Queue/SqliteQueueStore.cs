@@ -98,6 +98,9 @@ public sealed class SqliteQueueStore : IQueueStore
     public Task<IReadOnlyList<QueuedMessage>> ListAsync(bool pendingOnly, int limit, CancellationToken cancellationToken = default) => _core.ListAsync(pendingOnly, limit, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<QueuedMessage>> QueryAsync(QueueQuery query, CancellationToken cancellationToken = default) => _core.QueryAsync(query, cancellationToken);
+
+    /// <inheritdoc />
     public Task<bool> RetryNowAsync(string id, DateTimeOffset now, CancellationToken cancellationToken = default) => _core.RetryNowAsync(id, now, cancellationToken);
 
     /// <inheritdoc />

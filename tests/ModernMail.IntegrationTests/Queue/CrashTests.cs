@@ -179,7 +179,7 @@ public sealed partial class CrashTests : IDisposable
         };
         foreach (var arg in (string[])[mailbroker, "serve", "--store", store, "--dns", $"{TestWorld.DnsServer.Address}:{TestWorld.DnsServer.Port}",
             "--route", $"{TestWorld.DomainA}={TestWorld.NoMilterMx}", "--route", $"{TestWorld.DomainB}={TestWorld.NoMilterMx}",
-            "--http", "none", "--hostname", "mx.sender.test", "--concurrency", Concurrency.ToString(), "--lease", "3s", "--poll", "200ms", "--retry-first", "2s", "--retry-max", "5s"])
+            "--http", "none", "--smtp", "none", "--hostname", "mx.sender.test", "--concurrency", Concurrency.ToString(), "--lease", "3s", "--poll", "200ms", "--retry-first", "2s", "--retry-max", "5s"])
         {
             info.ArgumentList.Add(arg);
         }

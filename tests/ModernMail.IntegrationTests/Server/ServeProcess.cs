@@ -9,7 +9,8 @@ using Xunit;
 
 namespace ModernMail.IntegrationTests.Server;
 
-/// <summary>A real <c>mailbroker serve</c> process on a loopback port in 28000-28099, delivering to the world's milter-free Postfix.</summary>
+/// <summary>A real <c>mailbroker serve</c> process on a loopback port in 28000-28099 (or one a test picks), delivering to the world's milter-free Postfix.</summary>
+/// <remarks>SMTP submission is off (<c>--smtp none</c>) unless a test gives a port: the default 127.0.0.1:2587 would collide between servers.</remarks>
 public sealed class ServeProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -17,15 +18,19 @@ public sealed class ServeProcess : IAsyncDisposable
     private readonly StringBuilder _stdout = new();
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ServeProcess(Process process, int port, string dataDirectory)
+    private ServeProcess(Process process, int port, int smtpPort, string dataDirectory)
     {
         _process = process;
         Port = port;
+        SmtpPort = smtpPort;
         DataDirectory = dataDirectory;
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
     }
 
     public int Port { get; }
+
+    /// <summary>The SMTP submission (STARTTLS) port; 0 when SMTP is off.</summary>
+    public int SmtpPort { get; }
 
     public string DataDirectory { get; }
 
@@ -43,8 +48,9 @@ public sealed class ServeProcess : IAsyncDisposable
     /// <param name="environment">Environment variables (MAILBROKER__...).</param>
     /// <param name="port">A port to reuse (restart); 0 picks a free one in 28000-28099.</param>
     /// <param name="route">The static route for every domain (the milter-free Postfix by default).</param>
+    /// <param name="smtpPort">The SMTP submission port on 127.0.0.1; 0 for no SMTP listener.</param>
     public static async Task<ServeProcess> StartAsync(string dataDirectory, IEnumerable<string>? extraArgs = null,
-        IDictionary<string, string>? environment = null, int port = 0, string route = "*=127.0.0.1:2525")
+        IDictionary<string, string>? environment = null, int port = 0, string route = "*=127.0.0.1:2525", int smtpPort = 0)
     {
         TestWorld.EnsureUp();
         port = port == 0 ? FreePort() : port;
@@ -57,7 +63,8 @@ public sealed class ServeProcess : IAsyncDisposable
             WorkingDirectory = dataDirectory,
         };
         foreach (string arg in (string[])[CliProcess.ToolPath, "serve", "--http", $"127.0.0.1:{port}", "--data", dataDirectory,
-            "--route", route, "--hostname", "mx.sender.test", "--poll", "200ms", "--lease", "5s", "--retry-first", "1s", "--retry-max", "2s"])
+            "--route", route, "--hostname", "mx.sender.test", "--poll", "200ms", "--lease", "5s", "--retry-first", "1s", "--retry-max", "2s",
+            "--smtp", smtpPort == 0 ? "none" : $"127.0.0.1:{smtpPort}"])
         {
             info.ArgumentList.Add(arg);
         }
@@ -72,7 +79,7 @@ public sealed class ServeProcess : IAsyncDisposable
             info.Environment[name] = value;
         }
         var process = new Process { StartInfo = info };
-        var serve = new ServeProcess(process, port, dataDirectory);
+        var serve = new ServeProcess(process, port, smtpPort, dataDirectory);
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is { } line)
@@ -160,13 +167,14 @@ public sealed class ServeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    /// <summary>A port nothing listens on in [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>).</summary>
+    public static int FreePort(int first = 28000, int count = 100)
     {
         // The task's port range; start at a random place so a leftover process from an earlier run does not collide.
-        int start = Random.Shared.Next(100);
-        for (int i = 0; i < 100; i++)
+        int start = Random.Shared.Next(count);
+        for (int i = 0; i < count; i++)
         {
-            int port = 28000 + ((start + i) % 100);
+            int port = first + ((start + i) % count);
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);
@@ -178,6 +186,6 @@ public sealed class ServeProcess : IAsyncDisposable
             {
             }
         }
-        throw new InvalidOperationException("No free port in 28000-28099.");
+        throw new InvalidOperationException($"No free port in {first}-{first + count - 1}.");
     }
 }

@@ -55,4 +55,23 @@ public sealed class RawMessageTests
     [InlineData("AlternateViews[0].ContentType", "", "html")]
     public void LibraryFieldNames_MapToJsonMembers(string field, string prefix, string expected) =>
         Assert.Equal(expected, MessageMapper.JsonField(field, prefix));
+
+    [Fact]
+    public void AddMissingDateAndMessageId_AddsOnlyWhatIsMissing()
+    {
+        var now = new DateTimeOffset(2026, 12, 3, 7, 0, 0, TimeSpan.Zero);
+        byte[] bare = "From: a@b.test\r\nSubject: x\r\n\r\nbody\r\n"u8.ToArray();
+        string both = Encoding.ASCII.GetString(RawMessage.AddMissingDateAndMessageId(bare, "mx.b.test", now));
+        Assert.StartsWith("Date: Thu, 3 Dec 2026 07:00:00 +0000\r\nMessage-ID: <", both, StringComparison.Ordinal);
+        Assert.Contains("@mx.b.test>\r\nFrom: a@b.test\r\n", both, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\nbody\r\n", both, StringComparison.Ordinal);
+
+        byte[] dated = "Date: Mon, 1 Dec 2026 00:00:00 +0000\r\nFrom: a@b.test\r\n\r\nbody\r\n"u8.ToArray();
+        string idOnly = Encoding.ASCII.GetString(RawMessage.AddMissingDateAndMessageId(dated, "mx.b.test", now));
+        Assert.StartsWith("Message-ID: <", idOnly, StringComparison.Ordinal);
+        Assert.Equal(2, idOnly.Split("Date: ").Length); // the one it had, no second one
+
+        byte[] complete = "message-id: <x@y>\r\nDATE: Mon, 1 Dec 2026 00:00:00 +0000\r\nFrom: a@b.test\r\n\r\n"u8.ToArray();
+        Assert.Same(complete, RawMessage.AddMissingDateAndMessageId(complete, "mx.b.test", now));
+    }
 }

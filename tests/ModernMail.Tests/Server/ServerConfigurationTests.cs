@@ -87,4 +87,55 @@ public sealed class ServerConfigurationTests
         var ex = Assert.Throws<ServerConfigurationException>(() => ServerConfigurationLoader.Load("/nonexistent/mailbroker.json", new Dictionary<string, string?>()));
         Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Smtp_Defaults_AreTheLocalSubmissionPort()
+    {
+        var settings = ServerConfigurationLoader.Load(null, new Dictionary<string, string?>());
+        Assert.False(settings.Smtp.IsDisabled);
+        Assert.Equal(["127.0.0.1:2587"], settings.Smtp.StartTlsEndpoints);
+        Assert.Empty(settings.Smtp.ImplicitTlsListen);
+        Assert.Equal(25L * 1024 * 1024, settings.Smtp.MaxMessageSize);
+    }
+
+    [Fact]
+    public void Smtp_ListenFromEnvironment_ReplacesTheDefault_AndNoneDisables()
+    {
+        var two = ServerConfigurationLoader.Load(null, new Dictionary<string, string?>
+        {
+            ["MAILBROKER__SMTP__LISTEN__0"] = "0.0.0.0:2587",
+            ["MAILBROKER__SMTP__LISTEN__1"] = "[::1]:2587",
+            ["MAILBROKER__SMTP__DATATIMEOUT"] = "00:00:30",
+        });
+        Assert.Equal(["0.0.0.0:2587", "[::1]:2587"], two.Smtp.StartTlsEndpoints);
+        Assert.Equal(TimeSpan.FromSeconds(30), two.Smtp.DataTimeout);
+
+        var none = ServerConfigurationLoader.Load(null, new Dictionary<string, string?> { ["MAILBROKER__SMTP__LISTEN__0"] = "none" });
+        Assert.True(none.Smtp.IsDisabled);
+    }
+
+    [Fact]
+    public void Smtp_ExampleFile_HasTheSection_WithPathsRelativeToTheFile()
+    {
+        string file = RepoFile("docs/mailbroker.example.json");
+        var settings = ServerConfigurationLoader.Load(file, new Dictionary<string, string?>());
+        Assert.Equal(["127.0.0.1:2587"], settings.Smtp.StartTlsEndpoints);
+        Assert.Equal("/etc/mailbroker/tls/fullchain.pem", settings.Smtp.CertificatePath);
+        Assert.Equal(10, settings.Smtp.MaxAuthFailures);
+
+        string dir = Path.Combine(Path.GetTempPath(), "mm-cfg-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string config = Path.Combine(dir, "mailbroker.json");
+            File.WriteAllText(config, """{ "Smtp": { "CertificatePath": "tls/cert.pem", "KeyPath": "tls/key.pem" } }""");
+            var relative = ServerConfigurationLoader.Load(config, new Dictionary<string, string?>());
+            Assert.Equal(Path.Combine(dir, "tls/cert.pem"), relative.Smtp.CertificatePath);
+            Assert.Equal(Path.Combine(dir, "tls/key.pem"), relative.Smtp.KeyPath);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -13,12 +13,12 @@ internal abstract partial class SqlQueueCore
         var until = now + leaseDuration;
         return WriteAsync<IReadOnlyList<QueueLease>>("lease", async (connection, transaction, ct) =>
         {
-            var heads = new List<(string Id, string? Sender, long Created, long Expires)>();
+            var heads = new List<(string Id, string? Sender, long Created, long Expires, int Flags)>();
             using (var command = Command(connection, transaction,
                 "UPDATE mm_messages SET lease_owner = @owner, lease_until = @until WHERE id IN (" +
                 "SELECT id FROM mm_messages WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= @now " +
                 "AND (lease_until IS NULL OR lease_until < @now) ORDER BY next_attempt_at LIMIT @limit" + LockClause + ") " +
-                "RETURNING id, sender, created_at, expires_at"))
+                "RETURNING id, sender, created_at, expires_at, flags"))
             {
                 Add(command, "owner", owner);
                 Add(command, "until", ToUnix(until));
@@ -29,7 +29,7 @@ internal abstract partial class SqlQueueCore
                 {
                     while (await reader.ReadAsync(ct).ConfigureAwait(false))
                     {
-                        heads.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), GetLong(reader, 2), GetLong(reader, 3)));
+                        heads.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), GetLong(reader, 2), GetLong(reader, 3), GetInt(reader, 4)));
                     }
                 }
             }
@@ -52,7 +52,10 @@ internal abstract partial class SqlQueueCore
                     }
                 }
                 list.Sort(static (a, b) => a.Index.CompareTo(b.Index));
-                leases.Add(new QueueLease(head.Id, head.Sender, FromUnix(head.Created), FromUnix(head.Expires), owner, until, list));
+                leases.Add(new QueueLease(head.Id, head.Sender, FromUnix(head.Created), FromUnix(head.Expires), owner, until, list)
+                {
+                    RequireTls = ((MessageFlags)head.Flags).HasFlag(MessageFlags.RequireTls),
+                });
             }
             leases.Sort(static (a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
             return leases;
@@ -116,6 +119,7 @@ internal abstract partial class SqlQueueCore
                     await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
             }
+            await InsertAttemptsAsync(connection, transaction, lease.Id, outcomes, unixNow, ct).ConfigureAwait(false);
             await RecomputeAsync(connection, transaction, lease.Id, lease.Owner, ct).ConfigureAwait(false);
             if (bounce is not null)
             {
@@ -127,6 +131,40 @@ internal abstract partial class SqlQueueCore
             }
             return 0;
         }, cancellationToken);
+    }
+
+    /// <summary>The attempt history: one row per recipient and attempt number (a repeated completion of the same attempt, after a
+    /// retried batch, replaces its row rather than adding one).</summary>
+    private static async Task InsertAttemptsAsync(DbConnection connection, DbTransaction transaction, string id, IReadOnlyList<RecipientOutcome> outcomes, long unixNow,
+        CancellationToken cancellationToken)
+    {
+        using var delete = Command(connection, transaction, "DELETE FROM mm_attempts WHERE message_id = @id AND idx = @idx AND attempt = @attempt");
+        using var insert = Command(connection, transaction,
+            "INSERT INTO mm_attempts (message_id, idx, attempt, at, state, mx, tls, tls_policy, reply) VALUES (@id, @idx, @attempt, @at, @state, @mx, @tls, @policy, @reply)");
+        Add(delete, "id", id);
+        var dIdx = Add(delete, "idx", 0);
+        var dAttempt = Add(delete, "attempt", 0);
+        Add(insert, "id", id);
+        Add(insert, "at", unixNow);
+        var idx = Add(insert, "idx", 0);
+        var attempt = Add(insert, "attempt", 0);
+        var state = Add(insert, "state", 0);
+        var mx = Add(insert, "mx", "");
+        var tls = Add(insert, "tls", "");
+        var policy = Add(insert, "policy", 0);
+        var reply = Add(insert, "reply", "");
+        foreach (var outcome in outcomes)
+        {
+            dIdx.Value = idx.Value = outcome.Index;
+            dAttempt.Value = attempt.Value = outcome.Attempts;
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            state.Value = (int)outcome.State;
+            mx.Value = (object?)outcome.MxHost ?? DBNull.Value;
+            tls.Value = (object?)outcome.Tls ?? DBNull.Value;
+            policy.Value = (int)outcome.TlsPolicy;
+            reply.Value = outcome.LastReply is { } text ? Truncate(text, 2000) : DBNull.Value;
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static async Task RecomputeAsync(DbConnection connection, DbTransaction transaction, string id, string? owner, CancellationToken cancellationToken)

@@ -15,7 +15,7 @@ internal abstract partial class SqlQueueCore
             await using (connection.ConfigureAwait(false))
             {
                 var list = await ReadMessagesAsync(connection, "WHERE id = @id", command => Add(command, "id", id), ct).ConfigureAwait(false);
-                return list.Count == 0 ? null : list[0];
+                return list.Count == 0 ? null : await WithHistoryAsync(connection, list[0], ct).ConfigureAwait(false);
             }
         }, cancellationToken);
     }
@@ -30,6 +30,58 @@ internal abstract partial class SqlQueueCore
             {
                 string where = (pendingOnly ? "WHERE next_attempt_at IS NOT NULL " : "") + "ORDER BY created_at, id LIMIT @limit";
                 return await ReadMessagesAsync(connection, where, command => Add(command, "limit", limit), ct).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<QueuedMessage>> QueryAsync(QueueQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        return RunAsync("list", async ct =>
+        {
+            var connection = await OpenAsync(ct).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                // Only the clauses asked for, so each query stays a plain index range scan on the primary key.
+                var where = new List<string>();
+                if (query.AfterId is not null)
+                {
+                    where.Add("id > @after");
+                }
+                if (query.Since is not null)
+                {
+                    where.Add("created_at >= @since");
+                }
+                if (query.State is not null)
+                {
+                    where.Add("EXISTS (SELECT 1 FROM mm_recipients r WHERE r.message_id = mm_messages.id AND r.state = @state)");
+                }
+                if (query.Recipient is not null)
+                {
+                    where.Add("EXISTS (SELECT 1 FROM mm_recipients r WHERE r.message_id = mm_messages.id AND lower(r.address) = @recipient)");
+                }
+                string sql = (where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where) + " ") + "ORDER BY id LIMIT @limit";
+                return await ReadMessagesAsync(connection, sql, command =>
+                {
+                    Add(command, "limit", query.Limit);
+                    if (query.AfterId is { } after)
+                    {
+                        Add(command, "after", after);
+                    }
+                    if (query.Since is { } since)
+                    {
+                        Add(command, "since", ToUnix(since));
+                    }
+                    if (query.State is { } state)
+                    {
+                        Add(command, "state", (int)state);
+                    }
+                    if (query.Recipient is { } recipient)
+                    {
+                        Add(command, "recipient", recipient.ToLowerInvariant());
+                    }
+                }, ct).ConfigureAwait(false);
             }
         }, cancellationToken);
     }
@@ -75,6 +127,40 @@ internal abstract partial class SqlQueueCore
         return result;
     }
 
+    /// <summary>The message with each recipient's attempt history.</summary>
+    private static async Task<QueuedMessage> WithHistoryAsync(DbConnection connection, QueuedMessage message, CancellationToken cancellationToken)
+    {
+        var history = new Dictionary<int, List<QueuedAttempt>>();
+        using (var command = Command(connection, null,
+            "SELECT idx, attempt, at, state, mx, tls, tls_policy, reply FROM mm_attempts WHERE message_id = @id ORDER BY idx, attempt"))
+        {
+            Add(command, "id", message.Id);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    int index = GetInt(reader, 0);
+                    if (!history.TryGetValue(index, out var list))
+                    {
+                        history[index] = list = [];
+                    }
+                    list.Add(new QueuedAttempt(GetInt(reader, 1), FromUnix(GetLong(reader, 2)), (RecipientState)GetInt(reader, 3),
+                        reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                        (ModernMail.Tls.AppliedTlsPolicy)GetInt(reader, 6), reader.IsDBNull(7) ? null : reader.GetString(7)));
+                }
+            }
+        }
+        if (history.Count == 0)
+        {
+            return message;
+        }
+        return message with
+        {
+            Recipients = message.Recipients.Select(r => history.TryGetValue(r.Index, out var h) ? r with { History = h } : r).ToList(),
+        };
+    }
+
     public Task<bool> RetryNowAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
@@ -109,6 +195,10 @@ internal abstract partial class SqlQueueCore
         return WriteAsync("purge", async (connection, transaction, ct) =>
         {
             string which = includePending ? "" : " WHERE next_attempt_at IS NULL";
+            using (var command = Command(connection, transaction, "DELETE FROM mm_attempts WHERE message_id IN (SELECT id FROM mm_messages" + which + ")"))
+            {
+                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
             using (var command = Command(connection, transaction, "DELETE FROM mm_recipients WHERE message_id IN (SELECT id FROM mm_messages" + which + ")"))
             {
                 await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);

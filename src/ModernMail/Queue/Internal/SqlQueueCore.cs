@@ -161,6 +161,8 @@ internal abstract partial class SqlQueueCore
 
     private static int GetInt(DbDataReader reader, int ordinal) => Convert.ToInt32(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
+    internal static MessageFlags MessageFlagsOf(QueueEntry entry) => entry.Envelope.RequireTls ? MessageFlags.RequireTls : MessageFlags.None;
+
     internal static long ToUnix(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 
     internal static DateTimeOffset FromUnix(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);

@@ -121,10 +121,36 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
                     last_reply TEXT NULL,
                     updated_at INTEGER NOT NULL,
                     PRIMARY KEY (message_id, idx));
+                CREATE TABLE IF NOT EXISTS mm_attempts (
+                    message_id TEXT NOT NULL,
+                    idx INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    state INTEGER NOT NULL,
+                    mx TEXT NULL,
+                    tls TEXT NULL,
+                    tls_policy INTEGER NOT NULL,
+                    reply TEXT NULL,
+                    PRIMARY KEY (message_id, idx, attempt));
                 """;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await MoveInlineBodiesAsync(connection, cancellationToken).ConfigureAwait(false);
+        await AddFlagsColumnAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Databases written before per-message flags (REQUIRETLS) get the column, 0 for every stored message.</summary>
+    private static async Task AddFlagsColumnAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        using var probe = connection.CreateCommand();
+        probe.CommandText = "SELECT COUNT(*) FROM pragma_table_info('mm_messages') WHERE name = 'flags'";
+        if (Convert.ToInt64(await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 0)
+        {
+            return;
+        }
+        using var alter = connection.CreateCommand();
+        alter.CommandText = "ALTER TABLE mm_messages ADD COLUMN flags INTEGER NOT NULL DEFAULT 0";
+        await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Databases written before bodies had their own table kept them in mm_messages.body: move them out once.</summary>
@@ -152,9 +178,10 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
     protected override async Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream body, long size, CancellationToken cancellationToken)
     {
         using (var command = Command(connection, transaction,
-            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at) " +
-            "VALUES (@id, @sender, @size, @created, @expires, @created)"))
+            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at, flags) " +
+            "VALUES (@id, @sender, @size, @created, @expires, @created, @flags)"))
         {
+            Add(command, "flags", (int)MessageFlagsOf(entry));
             Add(command, "id", entry.Id);
             Add(command, "sender", entry.Envelope.Sender?.Address);
             Add(command, "size", size);
