@@ -432,17 +432,20 @@ internal static class IntakeLoad
             file.Seek(-tail.Length, SeekOrigin.End);
             file.ReadExactly(tail);
             string text = Encoding.ASCII.GetString(tail);
-            int at = text.LastIndexOf("mesg=", StringComparison.Ordinal);
-            if (at < 0)
+            // The last complete counter: the sink may be in the middle of writing the next one.
+            for (int at = text.LastIndexOf("mesg=", StringComparison.Ordinal); at >= 0; at = at == 0 ? -1 : text.LastIndexOf("mesg=", at - 1, StringComparison.Ordinal))
             {
-                return 0;
+                int end = at + 5;
+                while (end < text.Length && char.IsAsciiDigit(text[end]))
+                {
+                    end++;
+                }
+                if (end > at + 5 && end < text.Length && text[end] == '\r')
+                {
+                    return long.Parse(text.AsSpan(at + 5, end - at - 5), CultureInfo.InvariantCulture);
+                }
             }
-            int end = at + 5;
-            while (end < text.Length && char.IsAsciiDigit(text[end]))
-            {
-                end++;
-            }
-            return long.Parse(text.AsSpan(at + 5, end - at - 5), CultureInfo.InvariantCulture);
+            return 0;
         }
 
         /// <summary>Polls every 10 ms until the count reaches <paramref name="target"/> or stops moving for <paramref name="stall"/>.</summary>
