@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A Postfix instance of the benchmark's own, beside the test world's (which it never touches): config in
 # /tmp/bench-postfix, queue in /var/spool/bench-postfix, SMTP on 127.0.0.1:2641 (no TLS, no milter), relaying
-# everything to the smtp-sink on 127.0.0.1:2640. Usage: bench/scripts/bench-postfix.sh start|stop|flush
+# everything to the smtp-sink on 127.0.0.1:2640. Usage: bench/scripts/bench-postfix.sh start|stop
 set -euo pipefail
 conf=/tmp/bench-postfix
 queue=/var/spool/bench-postfix
@@ -35,7 +35,8 @@ CF
   # Debian's stock master.cf with smtpd on our port only and no chroot (the chroot would need its own /etc copies).
   awk '/^smtp +inet/ { print "127.0.0.1:2641 inet n - n - - smtpd"; next }
        /^[a-z]/ && NF >= 8 { $5 = "n" } { print }' /usr/share/postfix/master.cf.dist > "$conf/master.cf"
-  postfix -c "$conf" start
+  # postfix reports errors only to a terminal or the log, so say where to look.
+  postfix -c "$conf" start || { echo "postfix -c $conf start failed: see $conf/maillog, or run it under script(1) to see the error" >&2; exit 1; }
   ;;
 stop)
   postfix -c "$conf" stop || true

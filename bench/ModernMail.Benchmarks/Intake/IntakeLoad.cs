@@ -93,11 +93,11 @@ internal static class IntakeLoad
         int colon = credential.IndexOf(':', StringComparison.Ordinal);
         string user = credential[..colon];
         string password = credential[(colon + 1)..];
-        // Parsed once from the same MIME the HTTP side gets composed into; each send only varies the envelope.
-        using var message = MimeMessage.Load(new MemoryStream(Message.Mime()));
+        // The same content the HTTP side gets composed into, as MIME; each send only varies the envelope. One parsed copy
+        // per connection: MimeKit seeks a part's content stream while writing it, so copies must not be shared.
+        byte[] mime = Message.Mime();
         var sender = new MailboxAddress("", Message.From);
-        var clients = new List<SmtpClient>();
-        var free = new Queue<SmtpClient>();
+        var clients = new List<(SmtpClient Client, MimeMessage Message)>();
 
         async Task<Func<int, Task<bool>>> OpenAsync()
         {
@@ -107,9 +107,10 @@ internal static class IntakeLoad
             await socket.ConnectAsync(endpoint);
             await client.ConnectAsync(socket, endpoint.Address.ToString(), endpoint.Port, SecureSocketOptions.StartTls);
             await client.AuthenticateAsync(user, password);
+            var message = MimeMessage.Load(new MemoryStream(mime));
             lock (clients)
             {
-                clients.Add(client);
+                clients.Add((client, message));
             }
             return async i =>
             {
@@ -128,10 +129,11 @@ internal static class IntakeLoad
 
         async Task CloseAsync()
         {
-            foreach (var client in clients)
+            foreach (var (client, message) in clients)
             {
                 await client.DisconnectAsync(quit: true);
                 client.Dispose();
+                message.Dispose();
             }
         }
 
