@@ -10,6 +10,10 @@ internal static class Program
         {
             return Delivery.DeliveryE2e.Run(args[1..]);
         }
+        if (args is ["intake", ..])
+        {
+            return Intake.IntakeLoad.Run(args[1..]);
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

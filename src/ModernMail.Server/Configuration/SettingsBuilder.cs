@@ -56,6 +56,9 @@ internal static class SettingsBuilder
             LoggerFactory = loggers,
             MtaSts = new MtaStsOptions { Enabled = d.MtaSts, HttpsPort = d.MtaStsPort },
             TrustedRoots = d.TrustedRoots.Length == 0 ? null : LoadRoots(d.TrustedRoots),
+            // Up to Concurrency deliveries can go to one host (a smart host, or a big provider's MX); with the library's
+            // default of 4 idle connections the others were closed after every message and reopened for the next.
+            MaxIdleConnectionsPerHost = Math.Max(4, d.Concurrency),
         };
         foreach (string server in d.Dns)
         {

@@ -66,6 +66,21 @@ public sealed class ServerConfigurationTests
         }
     }
 
+    [Theory]
+    [InlineData(16, 16)]
+    [InlineData(64, 64)]
+    [InlineData(2, 4)]
+    public void BrokerConfig_KeepsAnIdleConnectionPerConcurrentDelivery(int concurrency, int idle)
+    {
+        // A smart host gets every delivery; a pool smaller than the concurrency closes connections after each message.
+        var settings = ServerConfigurationLoader.Load(null, new Dictionary<string, string?>
+        {
+            ["MAILBROKER__DELIVERY__CONCURRENCY"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var config = SettingsBuilder.BrokerConfig(settings, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        Assert.Equal(idle, config.MaxIdleConnectionsPerHost);
+    }
+
     [Fact]
     public void MissingFile_IsAnError()
     {
