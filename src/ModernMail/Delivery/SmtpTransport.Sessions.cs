@@ -61,7 +61,7 @@ public sealed partial class SmtpTransport
         {
             return await OpenAsync(plan, hostPlan, host, endPoint, useTls: hostPlan.Requirement != TlsRequirement.None, cancellationToken).ConfigureAwait(false);
         }
-        catch (SmtpTlsException ex) when (hostPlan.Requirement == TlsRequirement.Opportunistic)
+        catch (ModernMailException ex) when (IsTlsHandshakeFailure(ex) && hostPlan.Requirement == TlsRequirement.Opportunistic)
         {
             DeliveryLog.TlsFallback(_logger, $"{host} [{endPoint}]", ex.Message);
             _tls.Record(plan.Outcome(hostPlan, TlsResultType.ValidationFailure, host, endPoint.Address, "starttls-handshake-failed"));
@@ -79,7 +79,7 @@ public sealed partial class SmtpTransport
                 return new Attempt(null, retry.Message);
             }
         }
-        catch (SmtpTlsException ex)
+        catch (ModernMailException ex) when (IsTlsHandshakeFailure(ex))
         {
             _tls.Record(plan.Outcome(hostPlan, TlsResultType.ValidationFailure, host, endPoint.Address, "starttls-handshake-failed"));
             return new Attempt(null, $"TLS is required ({hostPlan.Because}): {ex.Message}");
@@ -89,6 +89,10 @@ public sealed partial class SmtpTransport
             return new Attempt(null, ex.Message);
         }
     }
+
+    /// <summary>A failed or stalled handshake: opportunistic TLS falls back to clear text, required TLS refuses the host.</summary>
+    private static bool IsTlsHandshakeFailure(ModernMailException ex)
+        => ex is SmtpTlsException or SmtpTimeoutException { Command: SmtpSession.TlsHandshakeStage };
 
     private async Task<Attempt> OpenAsync(DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, bool useTls, CancellationToken cancellationToken, bool record = true)
     {

@@ -87,10 +87,14 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <summary>True once the server sent something out of turn: from then on no reply can be trusted to answer the command it follows.</summary>
     public bool OutOfTurn { get; private set; }
 
+    /// <summary>The <see cref="SmtpTimeoutException.Command"/> of a TLS handshake that timed out.</summary>
+    public const string TlsHandshakeStage = "TLS handshake";
+
     /// <summary>Connects, reads the greeting and expects 220.</summary>
     /// <exception cref="SmtpReplyException">The greeting was not 220 (for example 421 or 554).</exception>
+    /// <exception cref="SmtpConnectException">The TCP connection could not be opened (refused, unreachable).</exception>
     /// <exception cref="SmtpTimeoutException">Connecting or the greeting took too long.</exception>
-    /// <exception cref="SmtpProtocolException">The connection failed or the greeting was not SMTP.</exception>
+    /// <exception cref="SmtpProtocolException">The connection broke during the greeting or the greeting was not SMTP.</exception>
     public static async Task<SmtpSession> ConnectAsync(string mxHost, IPEndPoint endPoint, SmtpTimeouts timeouts, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -111,7 +115,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 }
                 catch (SocketException ex)
                 {
-                    throw new SmtpProtocolException($"connect to {peer} failed: {ex.Message}", ex);
+                    throw new SmtpConnectException($"connect to {peer} failed: {ex.Message}", ex);
                 }
             }
         }
@@ -167,6 +171,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <summary>Upgrades the connection with STARTTLS (RFC 3207); the caller must send EHLO again afterwards.</summary>
     /// <exception cref="SmtpReplyException">The server refused STARTTLS.</exception>
     /// <exception cref="SmtpTlsException">The TLS handshake failed; the connection is dead.</exception>
+    /// <exception cref="SmtpTimeoutException">The TLS handshake took longer than the command timeout (stage <see cref="TlsHandshakeStage"/>); the connection is dead.</exception>
     /// <param name="check">Judges the server's certificate; the verdict is kept in <see cref="Certificate"/>, the handshake completes either way.</param>
     /// <param name="cancellationToken">Cancels the command and the handshake.</param>
     public async Task StartTlsAsync(CertificateCheck check, CancellationToken cancellationToken)
@@ -211,7 +216,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         {
             State = SmtpSessionState.Broken;
             await tls.DisposeAsync().ConfigureAwait(false);
-            throw new SmtpTlsException($"TLS handshake with {Peer} timed out after {_timeouts.Command.TotalSeconds} s");
+            throw new SmtpTimeoutException(TlsHandshakeStage, _timeouts.Command, Peer);
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException)
         {
