@@ -1,0 +1,155 @@
+using System.Net;
+using ModernMail.Delivery.Internal;
+using ModernMail.Smtp;
+using ModernMail.Smtp.Internal;
+using ModernMail.Tls;
+using ModernMail.Tls.Internal;
+
+namespace ModernMail.Delivery;
+
+public sealed partial class SmtpTransport
+{
+    /// <summary>Delivers the group via one address; a null failure when the recipients' fate is decided, else why this address could not be used.</summary>
+    private async Task<Attempt> TryDeliverViaAsync(DomainDelivery request, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        string key = SmtpSessionPool.KeyOf(host, endPoint) + "|" + hostPlan.PoolKey;
+        var attempt = await AcquireAsync(key, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
+        if (attempt.Session is not { } session)
+        {
+            return attempt;
+        }
+        if (request.RequireTls && !session.Capabilities.RequireTls)
+        {
+            await _pool.ReturnAsync(key, session, cancellationToken).ConfigureAwait(false);
+            return new Attempt(null, $"REQUIRETLS: {session.Peer} does not advertise REQUIRETLS", RequireTlsUnsupported: true);
+        }
+        request.Policy = hostPlan.Policy;
+        try
+        {
+            await RunTransactionAsync(request, session, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _pool.ReturnAsync(key, session, cancellationToken).ConfigureAwait(false);
+        }
+        return default;
+    }
+
+    /// <summary>A pooled session reset with RSET, or a new one after greeting, EHLO and STARTTLS under the TLS policy.</summary>
+    private async Task<Attempt> AcquireAsync(string key, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        while (_pool.TryRent(key, out var pooled) && pooled is not null)
+        {
+            try
+            {
+                await pooled.ResetAsync(cancellationToken).ConfigureAwait(false);
+                if (!pooled.HasUnreadInput())
+                {
+                    return new Attempt(pooled, null);
+                }
+                // More than one reply to RSET: the next command would read the extra one. Use another connection.
+                pooled.MarkBroken();
+                await pooled.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (ModernMailException)
+            {
+                // The server dropped the idle connection; try the next one or a new connection.
+                await pooled.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        try
+        {
+            return await OpenAsync(plan, hostPlan, host, endPoint, useTls: hostPlan.Requirement != TlsRequirement.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModernMailException ex) when (IsTlsHandshakeFailure(ex) && hostPlan.Requirement == TlsRequirement.Opportunistic)
+        {
+            DeliveryLog.TlsFallback(_logger, $"{host} [{endPoint}]", ex.Message);
+            _tls.Record(plan.Outcome(hostPlan, TlsResultType.ValidationFailure, host, endPoint.Address, "starttls-handshake-failed"));
+            try
+            {
+                var attempt = await OpenAsync(plan, hostPlan, host, endPoint, useTls: false, cancellationToken, record: false).ConfigureAwait(false);
+                if (attempt.Session is { } clear)
+                {
+                    clear.TlsFallbackReason = ex.Message;
+                }
+                return attempt;
+            }
+            catch (ModernMailException retry)
+            {
+                return new Attempt(null, retry.Message);
+            }
+        }
+        catch (ModernMailException ex) when (IsTlsHandshakeFailure(ex))
+        {
+            _tls.Record(plan.Outcome(hostPlan, TlsResultType.ValidationFailure, host, endPoint.Address, "starttls-handshake-failed"));
+            return new Attempt(null, $"TLS is required ({hostPlan.Because}): {ex.Message}");
+        }
+        catch (ModernMailException ex)
+        {
+            return new Attempt(null, ex.Message);
+        }
+    }
+
+    /// <summary>A failed or stalled handshake: opportunistic TLS falls back to clear text, required TLS refuses the host.</summary>
+    private static bool IsTlsHandshakeFailure(ModernMailException ex)
+        => ex is SmtpTlsException or SmtpTimeoutException { Command: SmtpSession.TlsHandshakeStage };
+
+    private async Task<Attempt> OpenAsync(DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, bool useTls, CancellationToken cancellationToken, bool record = true)
+    {
+        var session = await SmtpSession.ConnectAsync(host, endPoint, _timeouts, _time, _transcript, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
+            if (useTls && session.Capabilities.StartTls)
+            {
+                try
+                {
+                    await session.StartTlsAsync(hostPlan.Check, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SmtpReplyException ex) when (hostPlan.Requirement == TlsRequirement.Opportunistic && !ex.Reply.IsTransient)
+                {
+                    // A refused STARTTLS leaves the clear-text session usable.
+                    session.TlsFallbackReason = ex.Message;
+                    await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
+                    RecordSession(plan, hostPlan, session, record);
+                    return new Attempt(session, null);
+                }
+                catch (SmtpReplyException ex)
+                {
+                    throw new SmtpTlsException(ex.Message, ex);
+                }
+                await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
+            }
+            RecordSession(plan, hostPlan, session, record);
+            if (hostPlan.Requirement >= TlsRequirement.Encrypted && !session.IsTls)
+            {
+                await session.QuitAsync(cancellationToken).ConfigureAwait(false);
+                return new Attempt(null, $"TLS is required ({hostPlan.Because}) but {session.Peer} does not offer STARTTLS");
+            }
+            if (hostPlan.Requirement == TlsRequirement.Authenticated && !session.Certificate.Valid)
+            {
+                await session.QuitAsync(cancellationToken).ConfigureAwait(false);
+                return new Attempt(null, $"TLS is required ({hostPlan.Because}) but {session.Peer} is not authenticated: {session.Certificate.Reason}");
+            }
+            return new Attempt(session, null);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Counts a new session for TLS reporting: a success, or why it fell short of authenticated TLS.</summary>
+    private void RecordSession(DomainTlsPlan plan, HostTlsPlan hostPlan, SmtpSession session, bool record)
+    {
+        if (!record)
+        {
+            return;
+        }
+        var verdict = session.IsTls ? session.Certificate : CertificateVerdict.NotChecked;
+        // Without a policy, an unauthenticated certificate is not a failure: nothing asked for one.
+        bool failed = session.IsTls ? !verdict.Valid && (plan.StsPolicy is not null || hostPlan.Requirement == TlsRequirement.Authenticated) : true;
+        _tls.Record(plan.Outcome(hostPlan, failed ? verdict.ResultType : null, session.MxHost, session.EndPoint.Address, failed ? verdict.Reason : null));
+    }
+}
