@@ -12,8 +12,8 @@ trap 'kill "$sink" 2>/dev/null || true' EXIT
 sleep 0.5
 bin=bench/ModernMail.Benchmarks/bin/Release/net10.0/ModernMail.Benchmarks
 echo "load before: $(uptime)"
-echo "| processes | messages | enqueue msg/s | first delivery at s | drain s | drain msg/s | msg/s from launch | delivered per process |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| processes | messages | enqueue msg/s | first delivery at s | drain s | drain msg/s | msg/s from launch | delivered per process | lost | duplicated |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for k in 1 3 1 3; do
   "$bin" pgdrain "$k" "$n" 127.0.0.1:2650
 done

@@ -56,7 +56,7 @@ internal static class PostgreSqlDrain
             enqueue.Stop();
 
             // Every "delivered" line with the moment it arrived; the drain is timed from the first to the last.
-            var delivered = new ConcurrentQueue<(int Server, TimeSpan At)>();
+            var delivered = new ConcurrentQueue<(int Server, TimeSpan At, string Recipient)>();
             int total = 0;
             var clock = Stopwatch.StartNew();
             for (int k = 0; k < processes; k++)
@@ -77,7 +77,8 @@ internal static class PostgreSqlDrain
                 {
                     if (e.Data is { } line && line.Contains("\"state\":\"delivered\"", StringComparison.Ordinal))
                     {
-                        delivered.Enqueue((server, clock.Elapsed));
+                        using var json = System.Text.Json.JsonDocument.Parse(line);
+                        delivered.Enqueue((server, clock.Elapsed, json.RootElement.GetProperty("recipient").GetString() ?? ""));
                         Interlocked.Increment(ref total);
                     }
                 };
@@ -109,10 +110,12 @@ internal static class PostgreSqlDrain
                 }
                 var first = times.Min(t => t.At);
                 var last = times.Max(t => t.At);
+                // No kill here: a recipient reported delivered twice would be a lease handed to two processes.
+                int distinct = times.Select(t => t.Recipient).Distinct(StringComparer.OrdinalIgnoreCase).Count();
                 string perServer = string.Join("/", Enumerable.Range(0, processes).Select(k => times.Count(t => t.Server == k)));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {processes} | {messages} | {messages / enqueue.Elapsed.TotalSeconds:0} | {first.TotalSeconds:0.0} | {(last - first).TotalSeconds:0.00} | {messages / (last - first).TotalSeconds:0} | {messages / last.TotalSeconds:0} | {perServer} |"));
-                return 0;
+                    $"| {processes} | {messages} | {messages / enqueue.Elapsed.TotalSeconds:0} | {first.TotalSeconds:0.0} | {(last - first).TotalSeconds:0.00} | {messages / (last - first).TotalSeconds:0} | {messages / last.TotalSeconds:0} | {perServer} | {messages - distinct} | {times.Length - distinct} |"));
+                return distinct == messages && times.Length == messages ? 0 : 1;
             }
         }
         finally
