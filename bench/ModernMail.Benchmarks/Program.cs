@@ -14,6 +14,10 @@ internal static class Program
         {
             return Intake.IntakeLoad.Run(args[1..]);
         }
+        if (args is ["pgdrain", ..])
+        {
+            return Queue.PostgreSqlDrain.Run(args[1..]);
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

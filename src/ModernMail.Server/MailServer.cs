@@ -121,7 +121,8 @@ public sealed class MailServer : IAsyncDisposable
         {
             try
             {
-                store = QueueStoreFactory.Create(options.Store);
+                // The factory is how "postgres:" resolves; the core factory alone names the package and refuses it.
+                store = options.StoreFactory?.Invoke() ?? QueueStoreFactory.Create(options.Store);
             }
             catch (ArgumentException ex)
             {

@@ -136,7 +136,7 @@ internal static class ServeCommand
 
     private static async Task PrintStartedAsync(MailServer mail, MailServerSettings settings, CancellationToken cancellationToken)
     {
-        Console.Error.WriteLine($"mailbroker serve: delivering from {mail.Queue.Options.Store} as {mail.Worker.Owner} ({mail.Queue.Options.MaxConcurrentDeliveries} at a time)");
+        Console.Error.WriteLine($"mailbroker serve: delivering from {QueueStoreFactory.Describe(mail.Queue.Options.Store)} as {mail.Worker.Owner} ({mail.Queue.Options.MaxConcurrentDeliveries} at a time)");
         string data = Path.GetFullPath(settings.DataDirectory);
         if (mail.SmtpAddresses.Count > 0)
         {

@@ -33,6 +33,33 @@ public static class QueueStoreFactory
         throw new ArgumentException($"Unknown queue store scheme '{scheme}'; use 'sqlite:PATH' or 'postgres:CONNECTION-STRING'.", nameof(store));
     }
 
+    /// <summary>The store string fit for logs and consoles: a connection string loses its password (and any other secret key).</summary>
+    internal static string Describe(string store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (!TrySplitScheme(store, out string? scheme, out string location) || !location.Contains('=', StringComparison.Ordinal))
+        {
+            return store;
+        }
+        try
+        {
+            var builder = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = location };
+            foreach (string key in builder.Keys.Cast<string>().ToList())
+            {
+                if (key.Contains("password", StringComparison.OrdinalIgnoreCase) || key.Equals("pwd", StringComparison.OrdinalIgnoreCase))
+                {
+                    builder[key] = "***";
+                }
+            }
+            return scheme + ":" + builder.ConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            // Not a connection string we can parse: say only which kind of store it is.
+            return scheme + ":(connection string)";
+        }
+    }
+
     /// <summary>Splits "scheme:location"; false for a plain path ("C:\..." and "/path": a scheme is at least two characters).</summary>
     internal static bool TrySplitScheme(string store, [NotNullWhen(true)] out string? scheme, out string location)
     {

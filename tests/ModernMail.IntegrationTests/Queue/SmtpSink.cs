@@ -5,8 +5,8 @@ using System.Text;
 
 namespace ModernMail.IntegrationTests.Queue;
 
-/// <summary>One message a <see cref="SmtpSink"/> accepted.</summary>
-internal sealed record SinkMessage(string MailFrom, IReadOnlyList<string> Recipients, byte[] Data)
+/// <summary>One message a <see cref="SmtpSink"/> accepted; <paramref name="Helo"/> is the client's EHLO/HELO name (which sender delivered it).</summary>
+internal sealed record SinkMessage(string MailFrom, IReadOnlyList<string> Recipients, byte[] Data, string Helo = "")
 {
     public string? Header(string name)
     {
@@ -34,11 +34,15 @@ internal sealed class SmtpSink : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _rcptAttempts = new(StringComparer.OrdinalIgnoreCase);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accept;
+    private readonly TimeSpan _acceptDelay;
 
     /// <param name="rcptReply">Recipient and 1-based RCPT count for it -> reply line; null accepts everyone with "250 2.1.5 Ok".</param>
-    public SmtpSink(Func<string, int, string>? rcptReply = null)
+    /// <param name="acceptDelay">How long the sink "commits" a message after the final dot before it records it and answers 250:
+    /// widens the window in which a sender that dies has handed over a message it never heard accepted.</param>
+    public SmtpSink(Func<string, int, string>? rcptReply = null, TimeSpan acceptDelay = default)
     {
         _rcptReply = rcptReply ?? ((_, _) => "250 2.1.5 Ok");
+        _acceptDelay = acceptDelay;
         _listener.Start(512);
         _accept = AcceptAsync();
     }
@@ -76,6 +80,7 @@ internal sealed class SmtpSink : IAsyncDisposable
             async Task Send(string line) => await stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"), _stop.Token);
             await Send("220 sink.test ESMTP scripted sink");
             string from = "";
+            string helo = "";
             var recipients = new List<string>();
             while (await reader.ReadLineAsync(_stop.Token) is { } line)
             {
@@ -83,9 +88,11 @@ internal sealed class SmtpSink : IAsyncDisposable
                 switch (verb)
                 {
                     case "EHLO":
+                        helo = line.Length > 5 ? line[5..].Trim() : "";
                         await Send("250-sink.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 104857600");
                         break;
                     case "HELO":
+                        helo = line.Length > 5 ? line[5..].Trim() : "";
                         await Send("250 sink.test");
                         break;
                     case "MAIL":
@@ -117,7 +124,12 @@ internal sealed class SmtpSink : IAsyncDisposable
                             byte[] bytes = Encoding.UTF8.GetBytes(unstuffed + "\r\n");
                             data.Write(bytes);
                         }
-                        Messages.Enqueue(new SinkMessage(from, recipients.ToList(), data.ToArray()));
+                        if (_acceptDelay > TimeSpan.Zero)
+                        {
+                            await Task.Delay(_acceptDelay, _stop.Token);
+                        }
+                        // Recorded before the reply, as a real server commits before it answers: the sender may die before reading it.
+                        Messages.Enqueue(new SinkMessage(from, recipients.ToList(), data.ToArray(), helo));
                         recipients.Clear();
                         await Send("250 2.0.0 Ok: queued");
                         break;
