@@ -82,7 +82,7 @@ public sealed partial class SmtpTransport
         catch (ModernMailException ex) when (IsTlsHandshakeFailure(ex))
         {
             _tls.Record(plan.Outcome(hostPlan, TlsResultType.ValidationFailure, host, endPoint.Address, "starttls-handshake-failed"));
-            return new Attempt(null, $"TLS is required ({hostPlan.Because}): {ex.Message}");
+            return new Attempt(null, $"TLS is required ({hostPlan.Because}): {ex.Message}", TlsRefused: true);
         }
         catch (ModernMailException ex)
         {
@@ -124,12 +124,12 @@ public sealed partial class SmtpTransport
             if (hostPlan.Requirement >= TlsRequirement.Encrypted && !session.IsTls)
             {
                 await session.QuitAsync(cancellationToken).ConfigureAwait(false);
-                return new Attempt(null, $"TLS is required ({hostPlan.Because}) but {session.Peer} does not offer STARTTLS");
+                return new Attempt(null, $"TLS is required ({hostPlan.Because}) but {session.Peer} does not offer STARTTLS", TlsRefused: true);
             }
             if (hostPlan.Requirement == TlsRequirement.Authenticated && !session.Certificate.Valid)
             {
                 await session.QuitAsync(cancellationToken).ConfigureAwait(false);
-                return new Attempt(null, $"TLS is required ({hostPlan.Because}) but {session.Peer} is not authenticated: {session.Certificate.Reason}");
+                return new Attempt(null, $"TLS is required ({hostPlan.Because}) but {session.Peer} is not authenticated: {session.Certificate.Reason}", TlsRefused: true);
             }
             return new Attempt(session, null);
         }

@@ -114,7 +114,8 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
     }
 
     /// <summary>A session ready for a transaction, or why this address could not be used.</summary>
-    private readonly record struct Attempt(SmtpSession? Session, string? Failure, bool RequireTlsUnsupported = false);
+    // TlsRefused: the server was refused by a TLS rule (no STARTTLS, not authenticated, handshake failed), not unreachable.
+    private readonly record struct Attempt(SmtpSession? Session, string? Failure, bool RequireTlsUnsupported = false, bool TlsRefused = false);
 
     private async Task DeliverDomainAsync(DomainDelivery request, CancellationToken cancellationToken)
     {
@@ -135,6 +136,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         request.Policy = plan.Floor.Policy;
         var failures = new List<string>();
         int requireTlsFailures = 0;
+        int tlsRefusals = 0;
         bool anyAddress = false;
         bool definitiveNoAddress = true;
         foreach (var host in route.Hosts)
@@ -145,6 +147,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
                 if (plan.Excludes(host.Name))
                 {
                     failures.Add($"{host.Name} is not an MX host of the MTA-STS policy of {group.Domain} (mode enforce)");
+                    tlsRefusals++;
                     continue;
                 }
             }
@@ -152,6 +155,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
             if (hostPlan.Refusal is { } refusal)
             {
                 failures.Add(refusal);
+                tlsRefusals++;
                 continue;
             }
             if (plan.RequireTls && !route.Static && !plan.StsCovers(host.Name) && hostPlan.Policy != AppliedTlsPolicy.Dane)
@@ -191,6 +195,10 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
                 {
                     requireTlsFailures++;
                 }
+                else if (attempt.TlsRefused)
+                {
+                    tlsRefusals++;
+                }
             }
         }
         if (requireTlsFailures > 0 && requireTlsFailures == failures.Count)
@@ -202,6 +210,12 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         if (!anyAddress && route.Implicit && definitiveNoAddress)
         {
             FailAll(request, SmtpStage.Dns, FailureStatus.BadDestinationSystem, $"{group.Domain} has no MX and no address records", null, null);
+            return;
+        }
+        if (tlsRefusals > 0 && tlsRefusals + requireTlsFailures == failures.Count)
+        {
+            // Every exchanger was reachable but refused by a TLS policy: retried (transient), and classified as such.
+            FailAll(request, SmtpStage.Tls, FailureStatus.EncryptionNeeded, "no mail exchanger met the TLS policy: " + string.Join("; ", failures), null, null);
             return;
         }
         FailAll(request, SmtpStage.Connect, FailureStatus.NoAnswer, "no mail exchanger could be used: " + string.Join("; ", failures), null, null);

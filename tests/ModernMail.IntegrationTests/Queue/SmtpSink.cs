@@ -118,11 +118,22 @@ internal sealed class SmtpSink : IAsyncDisposable
                         }
                         await Send("354 End data with <CR><LF>.<CR><LF>");
                         var data = new MemoryStream();
-                        while (await reader.ReadLineAsync(_stop.Token) is { } dataLine && dataLine != ".")
+                        bool complete = false;
+                        while (await reader.ReadLineAsync(_stop.Token) is { } dataLine)
                         {
+                            if (dataLine == ".")
+                            {
+                                complete = true;
+                                break;
+                            }
                             string unstuffed = dataLine.StartsWith('.') ? dataLine[1..] : dataLine;
                             byte[] bytes = Encoding.UTF8.GetBytes(unstuffed + "\r\n");
                             data.Write(bytes);
+                        }
+                        if (!complete)
+                        {
+                            // The client died mid-DATA: a real server discards the partial message.
+                            return;
                         }
                         if (_acceptDelay > TimeSpan.Zero)
                         {

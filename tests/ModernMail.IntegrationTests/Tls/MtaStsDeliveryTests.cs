@@ -116,6 +116,8 @@ public sealed class MtaStsDeliveryTests : IAsyncLifetime
         Assert.Equal(AppliedTlsPolicy.MtaStsEnforce, result.AppliedTlsPolicy);
         Assert.Contains("MTA-STS", result.Detail);
         Assert.Contains("not authenticated", result.Detail);
+        Assert.Equal(SmtpStage.Tls, result.Stage);
+        Assert.Equal(BounceCategory.TlsRequired, result.Category);
         await Task.Delay(500, Ct);
         Assert.Empty(TestWorld.GetMessages(to));
         Assert.Equal(TlsResultType.CertificateNotTrusted, Assert.Single(report).Outcome.ResultType);
@@ -130,6 +132,7 @@ public sealed class MtaStsDeliveryTests : IAsyncLifetime
         Assert.False(result.Delivered);
         Assert.True(result.IsTransient);
         Assert.Contains("not an MX host of the MTA-STS policy", result.Detail);
+        Assert.Equal(BounceCategory.TlsRequired, result.Category);
         await Task.Delay(500, Ct);
         Assert.Empty(TestWorld.GetMessages(to));
         var failure = Assert.Single(report);
@@ -147,6 +150,7 @@ public sealed class MtaStsDeliveryTests : IAsyncLifetime
         Assert.False(result.Delivered);
         Assert.True(result.IsTransient);
         Assert.Contains("does not offer STARTTLS", result.Detail);
+        Assert.Equal(BounceCategory.TlsRequired, result.Category);
         Assert.DoesNotContain(mx.Commands, c => c.StartsWith("MAIL", StringComparison.OrdinalIgnoreCase));
         Assert.Equal(TlsResultType.StartTlsNotSupported, Assert.Single(report).Outcome.ResultType);
     }

@@ -29,4 +29,8 @@ internal static class FailureStatus
 
     /// <summary>5.7.30 REQUIRETLS support required (RFC 8689 §5).</summary>
     public static EnhancedStatusCode RequireTls { get; } = new(5, 7, 30);
+
+    /// <summary>4.7.10 "encryption needed" (RFC 5248): every exchanger was refused by a TLS policy (MTA-STS, DANE,
+    /// <see cref="TlsPolicy.Required"/>/<see cref="TlsPolicy.Verify"/>); worth retrying, a policy or certificate may change.</summary>
+    public static EnhancedStatusCode EncryptionNeeded { get; } = new(4, 7, 10);
 }
