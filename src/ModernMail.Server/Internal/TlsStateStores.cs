@@ -35,7 +35,8 @@ internal sealed class TlsStateStores : IAsyncDisposable
         }
         Directory.CreateDirectory(settings.DataDirectory);
         string path = Path.Combine(settings.DataDirectory, "tls.db");
-        return new TlsStateStores(new SqliteMtaStsPolicyStore(path), new SqliteTlsReportStore(path), null);
+        var sqlite = new SqliteTlsStore(path);
+        return new TlsStateStores(sqlite, sqlite, null);
     }
 
     public ValueTask DisposeAsync() => _owned?.DisposeAsync() ?? ValueTask.CompletedTask;

@@ -149,7 +149,7 @@ public sealed partial class SmtpTransport
         }
         var verdict = session.IsTls ? session.Certificate : CertificateVerdict.NotChecked;
         // Without a policy, an unauthenticated certificate is not a failure: nothing asked for one.
-        bool failed = session.IsTls ? !verdict.Valid && (plan.StsPolicy is not null || hostPlan.Requirement == TlsRequirement.Authenticated) : true;
+        bool failed = !session.IsTls || (!verdict.Valid && (plan.StsPolicy is not null || hostPlan.Requirement == TlsRequirement.Authenticated));
         _tls.Record(plan.Outcome(hostPlan, failed ? verdict.ResultType : null, session.MxHost, session.EndPoint.Address, failed ? verdict.Reason : null));
     }
 }

@@ -144,7 +144,8 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
             if (plan.StsPolicy is { } sts && !sts.MatchesMx(host.Name))
             {
                 _tls.Record(plan.Outcome(plan.Floor, TlsResultType.ValidationFailure, host.Name, null, "mx-mismatch"));
-                if (plan.Excludes(host.Name))
+                // RFC 8461 §4.1: in enforce mode an MX the policy does not name is never used; testing only records it.
+                if (sts.Mode == MtaStsMode.Enforce)
                 {
                     failures.Add($"{host.Name} is not an MX host of the MTA-STS policy of {group.Domain} (mode enforce)");
                     tlsRefusals++;

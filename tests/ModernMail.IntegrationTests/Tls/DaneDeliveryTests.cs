@@ -43,7 +43,7 @@ public sealed class DaneDeliveryTests : IDisposable
 
     private async Task<(DeliveryResult Result, IReadOnlyList<(TlsSessionOutcome Outcome, long Sessions)> Report)> SendAsync(BrokerConfig config, string to)
     {
-        var store = new SqliteTlsReportStore(Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".db"));
+        var store = new SqliteTlsStore(Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".db"));
         IReadOnlyList<DeliveryResult> results;
         await using (var transport = new SmtpTransport(config, DnsClientLookup.FromConfiguration(config, "config"), null, new TlsReportRecorder(store)))
         {

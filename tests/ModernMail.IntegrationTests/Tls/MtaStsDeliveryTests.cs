@@ -75,9 +75,9 @@ public sealed class MtaStsDeliveryTests : IAsyncLifetime
     private async Task<(DeliveryResult Result, IReadOnlyList<(TlsSessionOutcome Outcome, long Sessions)> Report)> SendAsync(BrokerConfig config, string to)
     {
         string db = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".db");
-        var store = new SqliteTlsReportStore(db);
+        var store = new SqliteTlsStore(db);
         IReadOnlyList<DeliveryResult> results;
-        await using (var transport = new SmtpTransport(config, DnsClientLookup.FromConfiguration(config.DnsServers, "dns"), new SqliteMtaStsPolicyStore(db), new TlsReportRecorder(store)))
+        await using (var transport = new SmtpTransport(config, DnsClientLookup.FromConfiguration(config.DnsServers, "dns"), store, new TlsReportRecorder(store)))
         {
             var envelope = new Envelope(new MailAddress("sender@sender.test"), [new MailAddress(to)]);
             using var message = new MemoryStream("From: sender@sender.test\r\nTo: x@y.test\r\nSubject: mta-sts\r\n\r\nhello\r\n"u8.ToArray());

@@ -90,13 +90,13 @@ public sealed class MtaStsResolverTests : IAsyncLifetime
     [Fact]
     public async Task APolicyFetchedOnce_SurvivesARestart_InTheStore()
     {
-        var store = new SqliteMtaStsPolicyStore(Path.Combine(_directory, "queue.db"));
+        var store = new SqliteTlsStore(Path.Combine(_directory, "queue.db"));
         using (var before = Resolver(store))
         {
             Assert.True((await before.GetAsync(Domain, Ct)).IsEnforced);
         }
         _server.Status = 404;
-        using var after = Resolver(new SqliteMtaStsPolicyStore(Path.Combine(_directory, "queue.db")));
+        using var after = Resolver(new SqliteTlsStore(Path.Combine(_directory, "queue.db")));
         var lookup = await after.GetAsync(Domain, Ct);
         Assert.True(lookup.IsEnforced);
         Assert.True(lookup.FromCache);

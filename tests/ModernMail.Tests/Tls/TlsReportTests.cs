@@ -29,7 +29,7 @@ public sealed class TlsReportTests : IAsyncDisposable
     {
         Directory.CreateDirectory(_directory);
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 23, 0, 0, TimeSpan.Zero));
-        var store = new SqliteTlsReportStore(Path.Combine(_directory, "tls.db"));
+        var store = new SqliteTlsStore(Path.Combine(_directory, "tls.db"));
         var policy = MtaStsPolicy.Parse("example.com", "1", "version: STSv1\nmode: enforce\nmx: *.example.com\nmax_age: 86400\n", time.GetUtcNow());
         await using (var recorder = new TlsReportRecorder(store, time, TimeSpan.FromHours(1)))
         {

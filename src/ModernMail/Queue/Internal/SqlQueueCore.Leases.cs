@@ -138,12 +138,10 @@ internal abstract partial class SqlQueueCore
     private static async Task InsertAttemptsAsync(DbConnection connection, DbTransaction transaction, string id, IReadOnlyList<RecipientOutcome> outcomes, long unixNow,
         CancellationToken cancellationToken)
     {
-        using var delete = Command(connection, transaction, "DELETE FROM mm_attempts WHERE message_id = @id AND idx = @idx AND attempt = @attempt");
         using var insert = Command(connection, transaction,
-            "INSERT INTO mm_attempts (message_id, idx, attempt, at, state, mx, tls, tls_policy, reply) VALUES (@id, @idx, @attempt, @at, @state, @mx, @tls, @policy, @reply)");
-        Add(delete, "id", id);
-        var dIdx = Add(delete, "idx", 0);
-        var dAttempt = Add(delete, "attempt", 0);
+            "INSERT INTO mm_attempts (message_id, idx, attempt, at, state, mx, tls, tls_policy, reply) VALUES (@id, @idx, @attempt, @at, @state, @mx, @tls, @policy, @reply) " +
+            "ON CONFLICT (message_id, idx, attempt) DO UPDATE SET at = excluded.at, state = excluded.state, mx = excluded.mx, tls = excluded.tls, " +
+            "tls_policy = excluded.tls_policy, reply = excluded.reply");
         Add(insert, "id", id);
         Add(insert, "at", unixNow);
         var idx = Add(insert, "idx", 0);
@@ -155,9 +153,8 @@ internal abstract partial class SqlQueueCore
         var reply = Add(insert, "reply", "");
         foreach (var outcome in outcomes)
         {
-            dIdx.Value = idx.Value = outcome.Index;
-            dAttempt.Value = attempt.Value = outcome.Attempts;
-            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            idx.Value = outcome.Index;
+            attempt.Value = outcome.Attempts;
             state.Value = (int)outcome.State;
             mx.Value = (object?)outcome.MxHost ?? DBNull.Value;
             tls.Value = (object?)outcome.Tls ?? DBNull.Value;

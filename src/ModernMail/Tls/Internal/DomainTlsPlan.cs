@@ -30,9 +30,6 @@ internal sealed class DomainTlsPlan
     /// <summary>The policy in force, if any.</summary>
     public MtaStsPolicy? StsPolicy => Sts?.Policy is { Mode: not MtaStsMode.None } policy ? policy : null;
 
-    /// <summary>True when <paramref name="mxHost"/> may not be used: MTA-STS enforce and no pattern matches it (RFC 8461 §4.1).</summary>
-    public bool Excludes(string mxHost) => StsPolicy is { Mode: MtaStsMode.Enforce } policy && !policy.MatchesMx(mxHost);
-
     /// <summary>True when the MX is named by an MTA-STS policy, which REQUIRETLS accepts in place of a DNSSEC-signed MX (RFC 8689 §4.2.1).</summary>
     public bool StsCovers(string mxHost) => StsPolicy is { } policy && policy.MatchesMx(mxHost);
 

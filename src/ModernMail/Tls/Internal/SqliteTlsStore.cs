@@ -2,11 +2,19 @@ using Microsoft.Data.Sqlite;
 
 namespace ModernMail.Tls.Internal;
 
-/// <summary>Daily TLS session counts per policy and failure, in SQLite (<c>tls.db</c> in the data directory), the raw
-/// material of RFC 8460 reports.</summary>
-internal sealed class SqliteTlsReportStore : ITlsReportStore
+/// <summary>MTA-STS policies and TLS-RPT counts in one SQLite file (<c>DATA/tls.db</c> next to the queue), the SQLite twin of
+/// the PostgreSQL store; the statements are <see cref="TlsStateSql"/>'s.</summary>
+internal sealed class SqliteTlsStore : IMtaStsPolicyStore, ITlsReportStore
 {
     private const string Schema = """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE IF NOT EXISTS mm_mta_sts (
+            domain TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
+            mode INTEGER NOT NULL,
+            mx TEXT NOT NULL,
+            max_age INTEGER NOT NULL,
+            fetched_at INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS mm_tls_report (
             day TEXT NOT NULL,
             policy_domain TEXT NOT NULL,
@@ -19,19 +27,32 @@ internal sealed class SqliteTlsReportStore : ITlsReportStore
             sending_ip TEXT NOT NULL,
             reason TEXT NOT NULL,
             sessions INTEGER NOT NULL,
-            PRIMARY KEY (day, policy_domain, policy_type, policy_strings, result_type, receiving_mx, receiving_ip, sending_ip, reason))
+            PRIMARY KEY (day, policy_domain, policy_type, policy_strings, result_type, receiving_mx, receiving_ip, sending_ip, reason));
         """;
 
     private readonly string _connectionString;
     private int _created;
 
-    public SqliteTlsReportStore(string path)
+    public SqliteTlsStore(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();
     }
 
-    /// <summary>Adds session counts to their day's rows, in one transaction.</summary>
+    public async Task<MtaStsPolicy?> LoadAsync(string domain, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var _ = connection.ConfigureAwait(false);
+        return await TlsStateSql.LoadPolicyAsync(connection, domain, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task SaveAsync(MtaStsPolicy policy, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var _ = connection.ConfigureAwait(false);
+        await TlsStateSql.SavePolicyAsync(connection, policy, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task AddAsync(IReadOnlyCollection<KeyValuePair<(DateOnly Day, TlsSessionOutcome Outcome), int>> counts, CancellationToken cancellationToken)
     {
         if (counts.Count == 0)
@@ -46,7 +67,6 @@ internal sealed class SqliteTlsReportStore : ITlsReportStore
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The rows of <paramref name="day"/>, for one policy domain or all.</summary>
     public async Task<IReadOnlyList<(TlsSessionOutcome Outcome, long Sessions)>> ReadAsync(DateOnly day, string? domain, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -61,7 +81,7 @@ internal sealed class SqliteTlsReportStore : ITlsReportStore
         if (Volatile.Read(ref _created) == 0)
         {
             using var create = connection.CreateCommand();
-            create.CommandText = "PRAGMA journal_mode = WAL;" + Schema;
+            create.CommandText = Schema;
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _created, 1);
         }
