@@ -78,8 +78,36 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
                     tls_policy integer NOT NULL,
                     reply text NULL,
                     PRIMARY KEY (message_id, idx, attempt));
-                -- Per-message flags (REQUIRETLS); databases written before them get 0 for every stored message.
+                -- Columns added later: databases written before them get no flags (REQUIRETLS), sender domain, annotations, trace or category.
                 ALTER TABLE mm_messages ADD COLUMN IF NOT EXISTS flags integer NOT NULL DEFAULT 0;
+                ALTER TABLE mm_messages ADD COLUMN IF NOT EXISTS sender_domain text NULL;
+                ALTER TABLE mm_messages ADD COLUMN IF NOT EXISTS annotations text NULL;
+                ALTER TABLE mm_messages ADD COLUMN IF NOT EXISTS trace_parent text NULL;
+                ALTER TABLE mm_attempts ADD COLUMN IF NOT EXISTS category integer NOT NULL DEFAULT 0;
+                -- txid orders events by commit: readers hand out only events of transactions older than every running one.
+                CREATE TABLE IF NOT EXISTS mm_events (
+                    seq bigserial PRIMARY KEY,
+                    txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+                    type integer NOT NULL,
+                    message_id text NOT NULL,
+                    idx integer NOT NULL,
+                    recipient text NOT NULL,
+                    at bigint NOT NULL,
+                    category integer NOT NULL,
+                    reply text NULL,
+                    mx text NULL,
+                    tls text NULL,
+                    annotations text NULL);
+                CREATE INDEX IF NOT EXISTS mm_events_order ON mm_events (txid, seq);
+                CREATE INDEX IF NOT EXISTS mm_events_message ON mm_events (message_id);
+                CREATE TABLE IF NOT EXISTS mm_suppressions (
+                    address text NOT NULL,
+                    scope text NOT NULL,
+                    reason integer NOT NULL,
+                    created_at bigint NOT NULL,
+                    message_id text NULL,
+                    detail text NULL,
+                    PRIMARY KEY (address, scope));
                 -- Databases written before bodies had their own table kept them in mm_messages.body: move them out once.
                 DO $$
                 BEGIN
@@ -99,11 +127,11 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
     protected override async Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream body, long size, CancellationToken cancellationToken)
     {
         using var command = Command(connection, transaction,
-            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at, flags) " +
-            "VALUES (@id, @sender, @size, @created, @expires, @created, @flags); " +
+            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at, flags, sender_domain, annotations, trace_parent) " +
+            "VALUES (@id, @sender, @size, @created, @expires, @created, @flags, @domain, @annotations, @trace); " +
             "INSERT INTO mm_bodies (message_id, body) VALUES (@id, @body)");
+        AddEntryDetails(command, entry);
         Add(command, "id", entry.Id);
-        Add(command, "flags", (int)MessageFlagsOf(entry));
         Add(command, "sender", entry.Envelope.Sender?.Address);
         Add(command, "size", size);
         Add(command, "created", ToUnix(entry.CreatedAt));
@@ -112,6 +140,33 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter("body", NpgsqlDbType.Bytea) { Value = body, Size = checked((int)size) });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    protected override string EventOrderColumns => ", e.txid::text";
+
+    protected override string EventOrderBy => "e.txid, e.seq";
+
+    /// <summary>Cursor "TXID.SEQ"; only events of transactions older than every transaction still running are handed out, so an
+    /// event committed late by another node can never sort before a cursor a reader already holds.</summary>
+    protected override void AddEventCursor(DbCommand command, List<string> where, string? after)
+    {
+        where.Add("e.txid < pg_snapshot_xmin(pg_current_snapshot())");
+        if (after is null)
+        {
+            return;
+        }
+        int dot = after.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || !ulong.TryParse(after.AsSpan(0, dot), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong txid)
+            || !long.TryParse(after.AsSpan(dot + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long seq))
+        {
+            throw new ArgumentException($"'{after}' is not an event cursor of this store.", nameof(after));
+        }
+        where.Add("(e.txid > @after_tx::xid8 OR (e.txid = @after_tx::xid8 AND e.seq > @after_seq))");
+        Add(command, "after_tx", txid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Add(command, "after_seq", seq);
+    }
+
+    protected override string EventCursor(DbDataReader reader, int ordinal) =>
+        reader.GetString(ordinal) + "." + reader.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     protected override async Task<bool> ReadBodyAsync(DbConnection connection, string id, Stream destination, CancellationToken cancellationToken)
     {

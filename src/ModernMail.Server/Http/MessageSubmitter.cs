@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ModernMail.Dkim;
 using ModernMail.Mime;
 using ModernMail.Queue;
+using ModernMail.Queue.Internal;
 using ModernMail.Server.Internal;
 using ModernMail.Server.Storage;
 using ModernMail.Server.Submission;
@@ -109,9 +110,11 @@ internal sealed class MessageSubmitter
         try
         {
             var (tags, metadata) = MessageMapper.ClientData(request, prefix);
+            // Events carry the client's tags and metadata; the trace of this request follows the message to its delivery attempts.
+            var details = new EntryDetails(null, Annotations(tags, metadata), System.Diagnostics.Activity.Current?.Id);
             SubmittedMessage queued = MessageMapper.IsRaw(request)
-                ? await SubmitRawAsync(key, request, prefix, id, cancellationToken).ConfigureAwait(false)
-                : await SubmitStructuredAsync(key, request, prefix, id, cancellationToken).ConfigureAwait(false);
+                ? await SubmitRawAsync(key, request, prefix, id, details, cancellationToken).ConfigureAwait(false)
+                : await SubmitStructuredAsync(key, request, prefix, id, details, cancellationToken).ConfigureAwait(false);
             if (tags is not null || metadata is not null)
             {
                 await _store.SaveMessageInfoAsync(new MessageInfo(queued.Id, key.Id, tags, metadata), CancellationToken.None).ConfigureAwait(false);
@@ -119,7 +122,7 @@ internal sealed class MessageSubmitter
             var recipients = new AcceptedRecipient[queued.Recipients.Count];
             for (int i = 0; i < recipients.Length; i++)
             {
-                recipients[i] = new AcceptedRecipient(queued.Recipients[i], "queued");
+                recipients[i] = new AcceptedRecipient(queued.Recipients[i], queued.States[i] == RecipientState.Suppressed ? "suppressed" : "queued");
             }
             ServerLog.MessageQueued(_logger, queued.Id, key.Name, recipients.Length);
             return ApiOutcome.Json(202, new AcceptedMessage(queued.Id, recipients));
@@ -149,15 +152,17 @@ internal sealed class MessageSubmitter
         }
     }
 
-    private async Task<SubmittedMessage> SubmitStructuredAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, CancellationToken cancellationToken)
+    private async Task<SubmittedMessage> SubmitStructuredAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, EntryDetails details,
+        CancellationToken cancellationToken)
     {
         using var message = MessageMapper.ToMailMessage(request, prefix);
         // From is set by the mapper, which refuses a message without one.
         CheckDomain(key, message.From!.Host, prefix + "from");
-        return await _queue.EnqueueAsync(message, id, request.RequireTls == true, cancellationToken).ConfigureAwait(false);
+        return await _queue.EnqueueAsync(message, id, request.RequireTls == true, details, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<SubmittedMessage> SubmitRawAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, CancellationToken cancellationToken)
+    private async Task<SubmittedMessage> SubmitRawAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, EntryDetails details,
+        CancellationToken cancellationToken)
     {
         var (envelope, bytes) = MessageMapper.ToRaw(request, prefix);
         bytes = RawMessage.Normalize(bytes, prefix + "raw");
@@ -165,8 +170,12 @@ internal sealed class MessageSubmitter
         // Both the envelope sender and the header From: a key limited to one domain must not spoof another in either.
         CheckDomain(key, envelope.Sender!.Host, prefix + "envelope.from"); // ToRaw always sets a sender.
         CheckDomain(key, from.Host, prefix + "raw");
-        return await _queue.EnqueueRawAsync(envelope, bytes, from, signed, id, cancellationToken).ConfigureAwait(false);
+        return await _queue.EnqueueRawAsync(envelope, bytes, from, signed, id, details, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The tags (a JSON array) and metadata (a JSON object) as the one annotations object events carry; null for neither.</summary>
+    internal static string? Annotations(string? tags, string? metadata) =>
+        tags is null && metadata is null ? null : $"{{\"tags\":{tags ?? "[]"},\"metadata\":{metadata ?? "{}"}}}";
 
     private static void CheckDomain(StoredApiKey key, string domain, string field)
     {

@@ -4,6 +4,7 @@ using ModernMail.Delivery.Internal;
 using ModernMail.Dkim;
 using ModernMail.Mime;
 using ModernMail.Queue;
+using ModernMail.Queue.Internal;
 using ModernMail.Routing.Internal;
 
 namespace ModernMail.Server.Submission;
@@ -54,20 +55,25 @@ internal sealed class SubmissionQueue : IAsyncDisposable
         EnqueueAsync(message, id, requireTls: false, cancellationToken);
 
     /// <summary>As above, with REQUIRETLS (RFC 8689) asked for or not.</summary>
-    public async Task<SubmittedMessage> EnqueueAsync(MailMessage message, string? id, bool requireTls, CancellationToken cancellationToken)
+    public Task<SubmittedMessage> EnqueueAsync(MailMessage message, string? id, bool requireTls, CancellationToken cancellationToken) =>
+        EnqueueAsync(message, id, requireTls, EntryDetails.None, cancellationToken);
+
+    /// <summary>As above, with the annotations and trace the store keeps (the sender domain is the From domain).</summary>
+    public async Task<SubmittedMessage> EnqueueAsync(MailMessage message, string? id, bool requireTls, EntryDetails details, CancellationToken cancellationToken)
     {
+        details = details with { SenderDomain = message.From?.Host };
         if (message.From is not { } from || Find(from.Host) is not { } preparer)
         {
             // No keys for this sender: the queue's own (unsigned) preparation; the envelope is built for the answer.
             Envelope unsigned = MessagePreparer.BuildEnvelope(message);
-            string plainId = await WorkerQueue.EnqueueAsync(message, id, requireTls, cancellationToken).ConfigureAwait(false);
-            return new SubmittedMessage(plainId, Addresses(unsigned));
+            var plain = await WorkerQueue.EnqueueAsync(message, id, requireTls, details, cancellationToken).ConfigureAwait(false);
+            return new SubmittedMessage(plain.Id, Addresses(unsigned), plain.States);
         }
         var prepared = await preparer.PrepareAsync(message, withEnvelope: true, cancellationToken).ConfigureAwait(false);
         await using (prepared.ConfigureAwait(false))
         {
-            string queued = await WorkerQueue.EnqueueAsync(prepared.Envelope! with { RequireTls = requireTls }, prepared.Data, id, cancellationToken).ConfigureAwait(false);
-            return new SubmittedMessage(queued, Addresses(prepared.Envelope!));
+            var queued = await WorkerQueue.EnqueueAsync(prepared.Envelope! with { RequireTls = requireTls }, prepared.Data, id, details, cancellationToken).ConfigureAwait(false);
+            return new SubmittedMessage(queued.Id, Addresses(prepared.Envelope!), queued.States);
         }
     }
     /// <summary>Queues a ready-made message as is, DKIM-signing it for its From domain unless it is signed already.</summary>
@@ -83,8 +89,14 @@ internal sealed class SubmissionQueue : IAsyncDisposable
         EnqueueRawAsync(envelope, message, headerFrom, signed, id: null, cancellationToken);
 
     /// <summary>As <see cref="EnqueueRawAsync(Envelope, byte[], MailAddress, bool, CancellationToken)"/>, under <paramref name="id"/> when given.</summary>
-    public async Task<SubmittedMessage> EnqueueRawAsync(Envelope envelope, byte[] message, MailAddress headerFrom, bool signed, string? id, CancellationToken cancellationToken)
+    public Task<SubmittedMessage> EnqueueRawAsync(Envelope envelope, byte[] message, MailAddress headerFrom, bool signed, string? id, CancellationToken cancellationToken) =>
+        EnqueueRawAsync(envelope, message, headerFrom, signed, id, EntryDetails.None, cancellationToken);
+
+    /// <summary>As above, with the annotations and trace the store keeps (the sender domain is the header From domain).</summary>
+    public async Task<SubmittedMessage> EnqueueRawAsync(Envelope envelope, byte[] message, MailAddress headerFrom, bool signed, string? id, EntryDetails details,
+        CancellationToken cancellationToken)
     {
+        details = details with { SenderDomain = headerFrom.Host };
         if (envelope.Sender is not null)
         {
             RecipientGrouper.Validate(envelope.Sender, "envelope.from");
@@ -99,8 +111,8 @@ internal sealed class SubmissionQueue : IAsyncDisposable
         var stream = new PrefixedStream(signatures, new MemoryStream(message, writable: false));
         await using (stream.ConfigureAwait(false))
         {
-            string queued = await WorkerQueue.EnqueueAsync(envelope, stream, id, cancellationToken).ConfigureAwait(false);
-            return new SubmittedMessage(queued, Addresses(envelope));
+            var queued = await WorkerQueue.EnqueueAsync(envelope, stream, id, details, cancellationToken).ConfigureAwait(false);
+            return new SubmittedMessage(queued.Id, Addresses(envelope), queued.States);
         }
     }
 

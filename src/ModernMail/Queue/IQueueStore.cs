@@ -12,18 +12,22 @@ public interface IQueueStore : IAsyncDisposable
     /// <exception cref="QueueStoreException">The store is corrupt, locked or unreachable.</exception>
     Task InitializeAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Stores a new message and its recipients (all queued, due at <see cref="QueueEntry.CreatedAt"/>); returns after commit.</summary>
+    /// <summary>Stores a new message and its recipients (queued, due at <see cref="QueueEntry.CreatedAt"/>, or suppressed when the
+    /// address is on the suppression list for <see cref="QueueEntry.SenderDomain"/>) with their first events; returns after commit.</summary>
+    /// <returns>Each recipient's first state, in envelope order: <see cref="RecipientState.Queued"/> or <see cref="RecipientState.Suppressed"/>.</returns>
     /// <exception cref="QueueStoreException">Nothing was stored.</exception>
-    Task EnqueueAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<RecipientState>> EnqueueAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken = default);
 
     /// <summary>Takes up to <paramref name="maxMessages"/> due messages that no live lease holds, marks their due recipients delivering and leases them to <paramref name="owner"/>.</summary>
+    /// <remarks>Due recipients whose address was suppressed since the message was queued become suppressed instead (with their event).</remarks>
     Task<IReadOnlyList<QueueLease>> LeaseAsync(string owner, DateTimeOffset now, TimeSpan leaseDuration, int maxMessages, CancellationToken cancellationToken = default);
 
     /// <summary>Opens the stored bytes of a message as a readable, seekable stream.</summary>
     /// <exception cref="QueueStoreException">The message or its body no longer exists.</exception>
     Task<Stream> OpenMessageAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Records an attempt's outcomes, releases the lease and, in the same transaction, stores <paramref name="bounce"/> if given.</summary>
+    /// <summary>Records an attempt's outcomes with their events, releases the lease and, in the same transaction, stores <paramref name="bounce"/>
+    /// if given and suppresses the addresses that bounced as unknown users or domains.</summary>
     Task CompleteAsync(QueueLease lease, IReadOnlyList<RecipientOutcome> outcomes, QueuedBounce? bounce, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Extends every lease <paramref name="owner"/> holds to <paramref name="until"/>.</summary>
@@ -61,4 +65,21 @@ public interface IQueueStore : IAsyncDisposable
 
     /// <summary>When the earliest undelivered recipient is due; null when nothing is pending.</summary>
     Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Reads events in commit order (see <see cref="EventQuery"/>); pass the last event's <see cref="QueueEvent.Cursor"/> to go on.</summary>
+    /// <exception cref="ArgumentException">The cursor is not one this store issued.</exception>
+    Task<IReadOnlyList<QueueEvent>> ReadEventsAsync(EventQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Records an unsubscribe, a complaint or a late bounce as an event and, by the suppression rules, suppresses the address
+    /// for the message's sender domain, in one transaction; false when the message or recipient does not exist.</summary>
+    Task<bool> RecordFeedbackAsync(RecipientFeedback feedback, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds an address to the suppression list, or replaces the entry for the same address and scope.</summary>
+    Task AddSuppressionAsync(Suppression suppression, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes an address from one scope's list; false when it was not there.</summary>
+    Task<bool> RemoveSuppressionAsync(string address, string scope, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists suppressions in (address, scope) order.</summary>
+    Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(SuppressionQuery query, CancellationToken cancellationToken = default);
 }

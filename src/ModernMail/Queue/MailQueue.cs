@@ -5,6 +5,7 @@ using ModernMail.Delivery;
 using ModernMail.Delivery.Internal;
 using ModernMail.Dkim;
 using ModernMail.Mime;
+using ModernMail.Queue.Internal;
 using ModernMail.Routing.Internal;
 
 namespace ModernMail.Queue;
@@ -73,7 +74,11 @@ public sealed class MailQueue : IAsyncDisposable
 
     /// <summary>Stores a composed message under <paramref name="id"/> (a new id when null) unless a message with that id is
     /// stored already: how an idempotent submission resumed after a crash queues nothing twice.</summary>
-    internal async Task<string> EnqueueAsync(Envelope envelope, Stream message, string? id, CancellationToken cancellationToken)
+    internal async Task<string> EnqueueAsync(Envelope envelope, Stream message, string? id, CancellationToken cancellationToken) =>
+        (await EnqueueAsync(envelope, message, id, EntryDetails.None, cancellationToken).ConfigureAwait(false)).Id;
+
+    /// <summary>As above, with what the store keeps besides the envelope; returns the id and each recipient's first state.</summary>
+    internal async Task<EnqueuedMessage> EnqueueAsync(Envelope envelope, Stream message, string? id, EntryDetails details, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(message);
@@ -91,15 +96,21 @@ public sealed class MailQueue : IAsyncDisposable
             RecipientGrouper.Validate(recipient, nameof(envelope));
         }
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        if (id is not null && await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) is not null)
+        if (id is not null && await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } existing)
         {
-            return id;
+            return new EnqueuedMessage(id, existing.Recipients.Select(r => r.State == RecipientState.Suppressed ? RecipientState.Suppressed : RecipientState.Queued).ToList());
         }
         var now = Options.TimeProvider.GetUtcNow();
         id ??= NewId(now);
-        await _store.EnqueueAsync(new QueueEntry(id, envelope, now, now + Options.MessageLifetime), message, cancellationToken).ConfigureAwait(false);
+        var entry = new QueueEntry(id, envelope, now, now + Options.MessageLifetime)
+        {
+            SenderDomain = details.SenderDomain,
+            Annotations = details.Annotations,
+            TraceParent = details.TraceParent,
+        };
+        var states = await _store.EnqueueAsync(entry, message, cancellationToken).ConfigureAwait(false);
         Enqueued?.Invoke();
-        return id;
+        return new EnqueuedMessage(id, states);
     }
 
     /// <summary>Composes <paramref name="message"/> (MIME), DKIM-signs it with <see cref="QueueOptions.DkimSignatures"/>,
@@ -119,13 +130,19 @@ public sealed class MailQueue : IAsyncDisposable
         EnqueueAsync(message, id, requireTls: false, cancellationToken);
 
     /// <summary>As above, with REQUIRETLS (RFC 8689) asked for or not.</summary>
-    internal async Task<string> EnqueueAsync(MailMessage message, string? id, bool requireTls, CancellationToken cancellationToken)
+    internal async Task<string> EnqueueAsync(MailMessage message, string? id, bool requireTls, CancellationToken cancellationToken) =>
+        (await EnqueueAsync(message, id, requireTls, EntryDetails.None, cancellationToken).ConfigureAwait(false)).Id;
+
+    /// <summary>As above, with what the store keeps besides the envelope (the sender domain defaults to the From domain).</summary>
+    internal async Task<EnqueuedMessage> EnqueueAsync(MailMessage message, string? id, bool requireTls, EntryDetails details, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var prepared = await Preparer.PrepareAsync(message, withEnvelope: true, cancellationToken).ConfigureAwait(false);
         await using (prepared.ConfigureAwait(false))
         {
-            return await EnqueueAsync(prepared.Envelope! with { RequireTls = requireTls }, prepared.Data, id, cancellationToken).ConfigureAwait(false);
+            // The From domain owns the suppression list, whatever the envelope sender (a VERP address, a bounce domain) is.
+            details = details with { SenderDomain = details.SenderDomain ?? message.From?.Host };
+            return await EnqueueAsync(prepared.Envelope! with { RequireTls = requireTls }, prepared.Data, id, details, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -22,4 +22,10 @@ public sealed record QueueLease(
 {
     /// <summary>REQUIRETLS (RFC 8689) was asked for when the message was queued.</summary>
     public bool RequireTls { get; init; }
+
+    /// <summary>The W3C traceparent stored with the message (<see cref="QueueEntry.TraceParent"/>), or null.</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The sender domain whose suppression list applies (<see cref="QueueEntry.SenderDomain"/>), or null.</summary>
+    public string? SenderDomain { get; init; }
 }

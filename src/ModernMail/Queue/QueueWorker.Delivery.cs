@@ -18,7 +18,6 @@ public sealed partial class QueueWorker
             var outcomes = new List<RecipientOutcome>(lease.Recipients.Count);
             var failed = new List<FailedRecipient>();
             var details = new Dictionary<int, string>();
-            var categories = new Dictionary<int, BounceCategory>();
             var addresses = new List<MailAddress>(lease.Recipients.Count);
             foreach (var recipient in lease.Recipients)
             {
@@ -53,15 +52,15 @@ public sealed partial class QueueWorker
                 // Results come in envelope order; a result for another address is never attributed to this one.
                 var result = i < results.Count && string.Equals(results[i].Recipient.Address, recipient.Address, StringComparison.OrdinalIgnoreCase) ? results[i] : null;
                 var outcome = WithAttemptDetails(Decide(lease, recipient, result, now, out string detail), result);
-                outcomes.Add(outcome);
-                details[recipient.Index] = detail;
                 var category = outcome.State switch
                 {
                     RecipientState.Delivered => BounceCategory.None,
                     RecipientState.Expired => BounceCategory.Expired,
                     _ => result?.Category is { } c and not BounceCategory.None ? c : BounceCategory.Other,
                 };
-                categories[recipient.Index] = category;
+                outcome = outcome with { Category = category };
+                outcomes.Add(outcome);
+                details[recipient.Index] = detail;
                 if (outcome.State is RecipientState.Bounced or RecipientState.Expired)
                 {
                     failed.Add(new FailedRecipient(recipient.Address, outcome.State, result?.Reply, detail, result?.MxHost, category));
@@ -94,7 +93,7 @@ public sealed partial class QueueWorker
                 Raise(new QueueEventArgs(lease.Id, address, outcome.State, outcome.Attempts, outcome.NextAttemptAt, details[outcome.Index])
                 {
                     BounceId = outcome.State is RecipientState.Bounced or RecipientState.Expired ? bounce?.Entry.Id : null,
-                    Category = categories[outcome.Index],
+                    Category = outcome.Category,
                 });
             }
         }

@@ -23,6 +23,6 @@ public sealed record QueuedRecipient(
     /// <summary>Every finished attempt, oldest first (filled by <see cref="IQueueStore.GetAsync"/>; empty in lists).</summary>
     public IReadOnlyList<QueuedAttempt> History { get; init; } = [];
 
-    /// <summary>True when the recipient will not be attempted again (delivered, bounced or expired).</summary>
-    public bool IsFinal => State is RecipientState.Delivered or RecipientState.Bounced or RecipientState.Expired;
+    /// <summary>True when the recipient will not be attempted again (delivered, bounced, expired or suppressed).</summary>
+    public bool IsFinal => State is RecipientState.Delivered or RecipientState.Bounced or RecipientState.Expired or RecipientState.Suppressed;
 }

@@ -1,4 +1,5 @@
 using System;
+using ModernMail.Delivery;
 using ModernMail.Tls;
 
 namespace ModernMail.Queue;
@@ -19,4 +20,8 @@ public sealed record RecipientOutcome(int Index, RecipientState State, int Attem
 
     /// <summary>The recipient domain's TLS policy that applied to the attempt.</summary>
     public AppliedTlsPolicy TlsPolicy { get; init; }
+
+    /// <summary>Why the recipient was not delivered; <see cref="BounceCategory.None"/> when it was. A bounce of category
+    /// <see cref="BounceCategory.InvalidRecipient"/> or <see cref="BounceCategory.BadDomain"/> suppresses the address.</summary>
+    public BounceCategory Category { get; init; }
 }

@@ -1,7 +1,7 @@
 namespace ModernMail.Queue;
 
 /// <summary>Where one recipient of a queued message stands.</summary>
-/// <remarks>queued -> delivering -> delivered | deferred (retried later) | bounced | expired. Delivered, bounced and expired are final.</remarks>
+/// <remarks>queued -> delivering -> delivered | deferred (retried later) | bounced | expired; queued -> suppressed when the address is on the suppression list. Delivered, bounced, expired and suppressed are final.</remarks>
 public enum RecipientState
 {
     /// <summary>Stored, never attempted.</summary>
@@ -21,4 +21,7 @@ public enum RecipientState
 
     /// <summary>Every attempt failed transiently until the message lifetime ran out; not retried.</summary>
     Expired = 5,
+
+    /// <summary>The address is on the suppression list for this sender; never attempted.</summary>
+    Suppressed = 6,
 }

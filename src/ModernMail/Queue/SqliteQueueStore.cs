@@ -72,7 +72,7 @@ public sealed class SqliteQueueStore : IQueueStore
     public Task InitializeAsync(CancellationToken cancellationToken = default) => _core.InitializeAsync(cancellationToken);
 
     /// <inheritdoc />
-    public Task EnqueueAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken = default) => _core.EnqueueAsync(entry, message, cancellationToken);
+    public Task<IReadOnlyList<RecipientState>> EnqueueAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken = default) => _core.EnqueueAsync(entry, message, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<QueueLease>> LeaseAsync(string owner, DateTimeOffset now, TimeSpan leaseDuration, int maxMessages, CancellationToken cancellationToken = default)
@@ -108,6 +108,21 @@ public sealed class SqliteQueueStore : IQueueStore
 
     /// <inheritdoc />
     public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => _core.GetNextDueAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<QueueEvent>> ReadEventsAsync(EventQuery query, CancellationToken cancellationToken = default) => _core.ReadEventsAsync(query, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> RecordFeedbackAsync(RecipientFeedback feedback, CancellationToken cancellationToken = default) => _core.RecordFeedbackAsync(feedback, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task AddSuppressionAsync(Suppression suppression, CancellationToken cancellationToken = default) => _core.AddSuppressionAsync(suppression, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> RemoveSuppressionAsync(string address, string scope, CancellationToken cancellationToken = default) => _core.RemoveSuppressionAsync(address, scope, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(SuppressionQuery query, CancellationToken cancellationToken = default) => _core.ListSuppressionsAsync(query, cancellationToken);
 
     /// <summary>Waits for pending writes to commit and closes pooled connections to the database file.</summary>
     public async ValueTask DisposeAsync()

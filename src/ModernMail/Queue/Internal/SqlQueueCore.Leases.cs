@@ -13,12 +13,12 @@ internal abstract partial class SqlQueueCore
         var until = now + leaseDuration;
         return WriteAsync<IReadOnlyList<QueueLease>>("lease", async (connection, transaction, ct) =>
         {
-            var heads = new List<(string Id, string? Sender, long Created, long Expires, int Flags)>();
+            var heads = new List<(string Id, string? Sender, long Created, long Expires, int Flags, string? Domain, string? Trace)>();
             using (var command = Command(connection, transaction,
                 "UPDATE mm_messages SET lease_owner = @owner, lease_until = @until WHERE id IN (" +
                 "SELECT id FROM mm_messages WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= @now " +
                 "AND (lease_until IS NULL OR lease_until < @now) ORDER BY next_attempt_at LIMIT @limit" + LockClause + ") " +
-                "RETURNING id, sender, created_at, expires_at, flags"))
+                "RETURNING id, sender, created_at, expires_at, flags, sender_domain, trace_parent"))
             {
                 Add(command, "owner", owner);
                 Add(command, "until", ToUnix(until));
@@ -29,7 +29,8 @@ internal abstract partial class SqlQueueCore
                 {
                     while (await reader.ReadAsync(ct).ConfigureAwait(false))
                     {
-                        heads.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), GetLong(reader, 2), GetLong(reader, 3), GetInt(reader, 4)));
+                        heads.Add((reader.GetString(0), GetNullableString(reader, 1), GetLong(reader, 2), GetLong(reader, 3), GetInt(reader, 4),
+                            GetNullableString(reader, 5), GetNullableString(reader, 6)));
                     }
                 }
             }
@@ -39,8 +40,13 @@ internal abstract partial class SqlQueueCore
                 " AND next_attempt_at <= @now RETURNING idx, address, attempts");
             var idParameter = Add(recipients, "id", "");
             Add(recipients, "now", ToUnix(now));
+            bool anySuppressed = heads.Count > 0 && await AnySuppressionsAsync(connection, transaction, ct).ConfigureAwait(false);
             foreach (var head in heads)
             {
+                if (anySuppressed)
+                {
+                    await SuppressDueAsync(connection, transaction, head.Id, head.Domain, ToUnix(now), ct).ConfigureAwait(false);
+                }
                 idParameter.Value = head.Id;
                 var list = new List<LeasedRecipient>();
                 var reader = await recipients.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -52,9 +58,17 @@ internal abstract partial class SqlQueueCore
                     }
                 }
                 list.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+                if (list.Count == 0)
+                {
+                    // Every due recipient was suppressed: nothing to deliver; the message waits for its other recipients, if any.
+                    await RecomputeAsync(connection, transaction, head.Id, owner, ct).ConfigureAwait(false);
+                    continue;
+                }
                 leases.Add(new QueueLease(head.Id, head.Sender, FromUnix(head.Created), FromUnix(head.Expires), owner, until, list)
                 {
                     RequireTls = ((MessageFlags)head.Flags).HasFlag(MessageFlags.RequireTls),
+                    SenderDomain = head.Domain,
+                    TraceParent = head.Trace,
                 });
             }
             leases.Sort(static (a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
@@ -98,6 +112,8 @@ internal abstract partial class SqlQueueCore
         return WriteAsync("complete", async (connection, transaction, ct) =>
         {
             long unixNow = ToUnix(now);
+            // Only outcomes that changed a recipient get an event: a completion replayed after a retried batch adds none.
+            var changed = new List<RecipientOutcome>(outcomes.Count);
             using (var command = Command(connection, transaction,
                 "UPDATE mm_recipients SET state = @state, attempts = @attempts, next_attempt_at = @next, last_reply = @reply, updated_at = @now " +
                 "WHERE message_id = @id AND idx = @idx AND state NOT IN " + FinalStates))
@@ -116,7 +132,20 @@ internal abstract partial class SqlQueueCore
                     attempts.Value = outcome.Attempts;
                     next.Value = outcome.NextAttemptAt is { } at ? ToUnix(at) : DBNull.Value;
                     reply.Value = outcome.LastReply is { } text ? Truncate(text, 2000) : DBNull.Value;
-                    await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    if (await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0)
+                    {
+                        changed.Add(outcome);
+                    }
+                }
+            }
+            foreach (var outcome in changed)
+            {
+                var type = EventTypeOf(outcome.State);
+                await InsertEventAsync(connection, transaction, lease.Id, outcome.Index, type, unixNow, outcome.Category, outcome.LastReply, outcome.MxHost, outcome.Tls, ct)
+                    .ConfigureAwait(false);
+                if (SuppressionRules.ReasonFor(type, outcome.Category) is { } reason)
+                {
+                    await SuppressRecipientAsync(connection, transaction, lease.Id, outcome.Index, reason, unixNow, outcome.LastReply, ct).ConfigureAwait(false);
                 }
             }
             await InsertAttemptsAsync(connection, transaction, lease.Id, outcomes, unixNow, ct).ConfigureAwait(false);
@@ -139,9 +168,9 @@ internal abstract partial class SqlQueueCore
         CancellationToken cancellationToken)
     {
         using var insert = Command(connection, transaction,
-            "INSERT INTO mm_attempts (message_id, idx, attempt, at, state, mx, tls, tls_policy, reply) VALUES (@id, @idx, @attempt, @at, @state, @mx, @tls, @policy, @reply) " +
+            "INSERT INTO mm_attempts (message_id, idx, attempt, at, state, mx, tls, tls_policy, reply, category) VALUES (@id, @idx, @attempt, @at, @state, @mx, @tls, @policy, @reply, @category) " +
             "ON CONFLICT (message_id, idx, attempt) DO UPDATE SET at = excluded.at, state = excluded.state, mx = excluded.mx, tls = excluded.tls, " +
-            "tls_policy = excluded.tls_policy, reply = excluded.reply");
+            "tls_policy = excluded.tls_policy, reply = excluded.reply, category = excluded.category");
         Add(insert, "id", id);
         Add(insert, "at", unixNow);
         var idx = Add(insert, "idx", 0);
@@ -151,6 +180,7 @@ internal abstract partial class SqlQueueCore
         var tls = Add(insert, "tls", "");
         var policy = Add(insert, "policy", 0);
         var reply = Add(insert, "reply", "");
+        var category = Add(insert, "category", 0);
         foreach (var outcome in outcomes)
         {
             idx.Value = outcome.Index;
@@ -160,6 +190,7 @@ internal abstract partial class SqlQueueCore
             tls.Value = (object?)outcome.Tls ?? DBNull.Value;
             policy.Value = (int)outcome.TlsPolicy;
             reply.Value = outcome.LastReply is { } text ? Truncate(text, 2000) : DBNull.Value;
+            category.Value = (int)outcome.Category;
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }

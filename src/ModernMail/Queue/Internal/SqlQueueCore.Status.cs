@@ -117,7 +117,7 @@ internal abstract partial class SqlQueueCore
                 {
                     var state = (RecipientState)GetInt(reader, 2);
                     list.Add(new QueuedRecipient(GetInt(reader, 0), reader.GetString(1), state, GetInt(reader, 3),
-                        reader.IsDBNull(4) || state is RecipientState.Delivered or RecipientState.Bounced or RecipientState.Expired ? null : FromUnix(GetLong(reader, 4)),
+                        reader.IsDBNull(4) || state is RecipientState.Delivered or RecipientState.Bounced or RecipientState.Expired or RecipientState.Suppressed ? null : FromUnix(GetLong(reader, 4)),
                         reader.IsDBNull(5) ? null : reader.GetString(5), FromUnix(GetLong(reader, 6))));
                 }
             }

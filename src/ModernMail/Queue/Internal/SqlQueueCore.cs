@@ -10,7 +10,7 @@ namespace ModernMail.Queue.Internal;
 internal abstract partial class SqlQueueCore
 {
     private const string PendingStates = "(0, 1, 3)";
-    private const string FinalStates = "(2, 4, 5)";
+    private const string FinalStates = "(2, 4, 5, 6)";
 
     /// <summary>Where the store lives, for error messages (no passwords).</summary>
     protected abstract string Description { get; }
@@ -56,7 +56,7 @@ internal abstract partial class SqlQueueCore
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task EnqueueAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RecipientState>> EnqueueAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(message);
@@ -67,7 +67,7 @@ internal abstract partial class SqlQueueCore
         return EnqueueCoreAsync(entry, message, cancellationToken);
     }
 
-    private async Task EnqueueCoreAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<RecipientState>> EnqueueCoreAsync(QueueEntry entry, Stream message, CancellationToken cancellationToken)
     {
         // A batch that fails is retried one operation at a time, so the body must be readable again from the start.
         SpoolStream? buffered = null;
@@ -81,11 +81,10 @@ internal abstract partial class SqlQueueCore
         long start = message.Position;
         try
         {
-            await WriteAsync("enqueue", async (connection, transaction, ct) =>
+            return await WriteAsync("enqueue", async (connection, transaction, ct) =>
             {
                 message.Position = start;
-                await InsertEntryAsync(connection, transaction, entry, message, ct).ConfigureAwait(false);
-                return 0;
+                return await InsertEntryAsync(connection, transaction, entry, message, ct).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -97,7 +96,8 @@ internal abstract partial class SqlQueueCore
         }
     }
 
-    private async Task InsertEntryAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream message, CancellationToken cancellationToken)
+    /// <summary>Stores the message, its recipients and their first events; returns each recipient's first state (queued or suppressed).</summary>
+    private async Task<IReadOnlyList<RecipientState>> InsertEntryAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream message, CancellationToken cancellationToken)
     {
         long size = message.CanSeek ? message.Length - message.Position : -1;
         Stream body = message;
@@ -121,6 +121,12 @@ internal abstract partial class SqlQueueCore
                 await copy.DisposeAsync().ConfigureAwait(false);
             }
         }
+        await InsertRecipientsAsync(connection, transaction, entry, cancellationToken).ConfigureAwait(false);
+        return await SuppressAtEnqueueAsync(connection, transaction, entry, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task InsertRecipientsAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, CancellationToken cancellationToken)
+    {
         long created = ToUnix(entry.CreatedAt);
         using var command = Command(connection, transaction,
             "INSERT INTO mm_recipients (message_id, idx, address, state, attempts, next_attempt_at, last_reply, updated_at) " +
@@ -136,6 +142,15 @@ internal abstract partial class SqlQueueCore
             address.Value = entry.Envelope.Recipients[i].Address;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The @flags, @domain, @annotations and @trace parameters of a new mm_messages row.</summary>
+    protected static void AddEntryDetails(DbCommand command, QueueEntry entry)
+    {
+        Add(command, "flags", (int)MessageFlagsOf(entry));
+        Add(command, "domain", entry.SuppressionScope);
+        Add(command, "annotations", entry.Annotations);
+        Add(command, "trace", entry.TraceParent);
     }
 
     internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
@@ -160,6 +175,8 @@ internal abstract partial class SqlQueueCore
     private static long GetLong(DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     private static int GetInt(DbDataReader reader, int ordinal) => Convert.ToInt32(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private static string? GetNullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     internal static MessageFlags MessageFlagsOf(QueueEntry entry) => entry.Envelope.RequireTls ? MessageFlags.RequireTls : MessageFlags.None;
 

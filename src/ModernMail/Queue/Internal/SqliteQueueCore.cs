@@ -132,24 +132,49 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
                     tls_policy INTEGER NOT NULL,
                     reply TEXT NULL,
                     PRIMARY KEY (message_id, idx, attempt));
+                CREATE TABLE IF NOT EXISTS mm_events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    type INTEGER NOT NULL,
+                    message_id TEXT NOT NULL,
+                    idx INTEGER NOT NULL,
+                    recipient TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    category INTEGER NOT NULL,
+                    reply TEXT NULL,
+                    mx TEXT NULL,
+                    tls TEXT NULL,
+                    annotations TEXT NULL);
+                CREATE INDEX IF NOT EXISTS mm_events_message ON mm_events (message_id);
+                CREATE TABLE IF NOT EXISTS mm_suppressions (
+                    address TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    reason INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    message_id TEXT NULL,
+                    detail TEXT NULL,
+                    PRIMARY KEY (address, scope));
                 """;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await MoveInlineBodiesAsync(connection, cancellationToken).ConfigureAwait(false);
-        await AddFlagsColumnAsync(connection, cancellationToken).ConfigureAwait(false);
+        // Databases written before these columns get them: no flags (REQUIRETLS), no sender domain, annotations or trace, no category.
+        await AddColumnAsync(connection, "mm_messages", "flags", "INTEGER NOT NULL DEFAULT 0", cancellationToken).ConfigureAwait(false);
+        await AddColumnAsync(connection, "mm_messages", "sender_domain", "TEXT NULL", cancellationToken).ConfigureAwait(false);
+        await AddColumnAsync(connection, "mm_messages", "annotations", "TEXT NULL", cancellationToken).ConfigureAwait(false);
+        await AddColumnAsync(connection, "mm_messages", "trace_parent", "TEXT NULL", cancellationToken).ConfigureAwait(false);
+        await AddColumnAsync(connection, "mm_attempts", "category", "INTEGER NOT NULL DEFAULT 0", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Databases written before per-message flags (REQUIRETLS) get the column, 0 for every stored message.</summary>
-    private static async Task AddFlagsColumnAsync(DbConnection connection, CancellationToken cancellationToken)
+    private static async Task AddColumnAsync(DbConnection connection, string table, string column, string definition, CancellationToken cancellationToken)
     {
         using var probe = connection.CreateCommand();
-        probe.CommandText = "SELECT COUNT(*) FROM pragma_table_info('mm_messages') WHERE name = 'flags'";
+        probe.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
         if (Convert.ToInt64(await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 0)
         {
             return;
         }
         using var alter = connection.CreateCommand();
-        alter.CommandText = "ALTER TABLE mm_messages ADD COLUMN flags INTEGER NOT NULL DEFAULT 0";
+        alter.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
         await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -178,10 +203,10 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
     protected override async Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, QueueEntry entry, Stream body, long size, CancellationToken cancellationToken)
     {
         using (var command = Command(connection, transaction,
-            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at, flags) " +
-            "VALUES (@id, @sender, @size, @created, @expires, @created, @flags)"))
+            "INSERT INTO mm_messages (id, sender, size, created_at, expires_at, next_attempt_at, flags, sender_domain, annotations, trace_parent) " +
+            "VALUES (@id, @sender, @size, @created, @expires, @created, @flags, @domain, @annotations, @trace)"))
         {
-            Add(command, "flags", (int)MessageFlagsOf(entry));
+            AddEntryDetails(command, entry);
             Add(command, "id", entry.Id);
             Add(command, "sender", entry.Envelope.Sender?.Address);
             Add(command, "size", size);
