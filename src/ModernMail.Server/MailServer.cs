@@ -15,6 +15,7 @@ using ModernMail.Dns;
 using ModernMail.PostgreSql;
 using ModernMail.Queue;
 using ModernMail.Server.Configuration;
+using ModernMail.Server.Events;
 using ModernMail.Server.Http;
 using ModernMail.Server.Idempotency;
 using ModernMail.Server.Internal;
@@ -291,6 +292,7 @@ public sealed class MailServer : IAsyncDisposable
         HealthEndpoints.Map(app);
         MessageEndpoints.Map(app);
         TlsEndpoints.Map(app);
+        EventEndpoints.Map(app);
         return app;
     }
 

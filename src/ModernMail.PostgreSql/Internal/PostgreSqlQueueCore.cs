@@ -97,7 +97,8 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
                     reply text NULL,
                     mx text NULL,
                     tls text NULL,
-                    annotations text NULL);
+                    annotations text NULL,
+                    sender_domain text NULL);
                 CREATE INDEX IF NOT EXISTS mm_events_order ON mm_events (txid, seq);
                 CREATE INDEX IF NOT EXISTS mm_events_message ON mm_events (message_id);
                 CREATE TABLE IF NOT EXISTS mm_suppressions (

@@ -29,6 +29,9 @@ public sealed record QueueEvent(string Id, QueueEventType Type, string MessageId
     /// <summary>The TLS protocol and cipher of the attempt, or null.</summary>
     public string? Tls { get; init; }
 
+    /// <summary>The sender domain of the message (whose suppression list applies), or null.</summary>
+    public string? SenderDomain { get; init; }
+
     /// <summary>What the submitter attached to the message (a JSON object with "tags" and "metadata"), or null.</summary>
     public string? Annotations { get; init; }
 }

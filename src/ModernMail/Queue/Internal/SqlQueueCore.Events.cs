@@ -7,7 +7,7 @@ namespace ModernMail.Queue.Internal;
 /// <summary>The event stream: every recipient state change writes its mm_events row in the transaction that makes the change.</summary>
 internal abstract partial class SqlQueueCore
 {
-    private const string EventColumns = "e.seq, e.type, e.message_id, e.idx, e.recipient, e.at, e.category, e.reply, e.mx, e.tls, e.annotations";
+    private const string EventColumns = "e.seq, e.type, e.message_id, e.idx, e.recipient, e.at, e.category, e.reply, e.mx, e.tls, e.annotations, e.sender_domain";
 
     /// <summary>The columns that order events in commit order, appended to <see cref="EventColumns"/>, and the ORDER BY they need.</summary>
     /// <remarks>SQLite has one writer: sequence order is commit order. PostgreSQL overrides it (several writers commit out of order).</remarks>
@@ -75,7 +75,8 @@ internal abstract partial class SqlQueueCore
                             MxHost = GetNullableString(reader, 8),
                             Tls = GetNullableString(reader, 9),
                             Annotations = GetNullableString(reader, 10),
-                            Cursor = EventCursor(reader, 11),
+                            SenderDomain = GetNullableString(reader, 11),
+                            Cursor = EventCursor(reader, 12),
                         });
                     }
                 }
@@ -89,8 +90,8 @@ internal abstract partial class SqlQueueCore
         BounceCategory category, string? reply, string? mx, string? tls, CancellationToken cancellationToken)
     {
         using var command = Command(connection, transaction,
-            "INSERT INTO mm_events (type, message_id, idx, recipient, at, category, reply, mx, tls, annotations) " +
-            "SELECT @type, r.message_id, r.idx, r.address, @at, @category, @reply, @mx, @tls, m.annotations " +
+            "INSERT INTO mm_events (type, message_id, idx, recipient, at, category, reply, mx, tls, annotations, sender_domain) " +
+            "SELECT @type, r.message_id, r.idx, r.address, @at, @category, @reply, @mx, @tls, m.annotations, m.sender_domain " +
             "FROM mm_recipients r JOIN mm_messages m ON m.id = r.message_id WHERE r.message_id = @id AND r.idx = @idx");
         Add(command, "type", (int)type);
         Add(command, "at", at);

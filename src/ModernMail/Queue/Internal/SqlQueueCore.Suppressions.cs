@@ -137,13 +137,14 @@ internal abstract partial class SqlQueueCore
             }
         }
         using (var command = Command(connection, transaction,
-            "INSERT INTO mm_events (type, message_id, idx, recipient, at, category, annotations) " +
-            "SELECT CASE WHEN state = 6 THEN " + (int)QueueEventType.Suppressed + " ELSE " + (int)QueueEventType.Queued + " END, message_id, idx, address, @at, 0, @annotations " +
+            "INSERT INTO mm_events (type, message_id, idx, recipient, at, category, annotations, sender_domain) " +
+            "SELECT CASE WHEN state = 6 THEN " + (int)QueueEventType.Suppressed + " ELSE " + (int)QueueEventType.Queued + " END, message_id, idx, address, @at, 0, @annotations, @domain " +
             "FROM mm_recipients WHERE message_id = @id ORDER BY idx"))
         {
             Add(command, "id", entry.Id);
             Add(command, "at", at);
             Add(command, "annotations", entry.Annotations);
+            Add(command, "domain", entry.SuppressionScope);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         if (suppressed > 0)

@@ -143,7 +143,8 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
                     reply TEXT NULL,
                     mx TEXT NULL,
                     tls TEXT NULL,
-                    annotations TEXT NULL);
+                    annotations TEXT NULL,
+                    sender_domain TEXT NULL);
                 CREATE INDEX IF NOT EXISTS mm_events_message ON mm_events (message_id);
                 CREATE TABLE IF NOT EXISTS mm_suppressions (
                     address TEXT NOT NULL,
