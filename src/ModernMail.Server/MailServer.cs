@@ -293,6 +293,7 @@ public sealed class MailServer : IAsyncDisposable
         MessageEndpoints.Map(app);
         TlsEndpoints.Map(app);
         EventEndpoints.Map(app);
+        SuppressionEndpoints.Map(app);
         return app;
     }
 

@@ -30,6 +30,10 @@ internal sealed class ApiExceptionHandler : IExceptionHandler
                 };
                 ServerLog.Refused(_logger, httpContext.Request.Method, httpContext.Request.Path, problem.Message);
                 break;
+            case ApiProblem refusal:
+                // Validation deep inside an endpoint stops the request with its named problem.
+                problem = refusal;
+                break;
             case QueueStoreException store:
                 ServerLog.StoreFailed(_logger, store);
                 httpContext.Response.Headers.RetryAfter = "5";

@@ -52,11 +52,11 @@ internal static class MessageEndpoints
     private static async Task<IResult> SubmitAsync(HttpContext context, MessageSubmitter submitter, IdempotencyGate idempotency)
     {
         StoredApiKey key = ApiKeyFilter.KeyOf(context);
-        if (UnsupportedMediaType(context.Request) is { } refused)
+        if (JsonRequest.UnsupportedMediaType(context.Request) is { } refused)
         {
             return refused;
         }
-        byte[] body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
+        byte[] body = await JsonRequest.ReadBodyAsync(context.Request).ConfigureAwait(false);
         return await idempotency.RunAsync(context, key, body,
             ids => submitter.SubmitAsync(key, body, "", ids?.For(0), context.RequestAborted)).ConfigureAwait(false);
     }
@@ -64,11 +64,11 @@ internal static class MessageEndpoints
     private static async Task<IResult> SubmitBatchAsync(HttpContext context, MessageSubmitter submitter, IdempotencyGate idempotency)
     {
         StoredApiKey key = ApiKeyFilter.KeyOf(context);
-        if (UnsupportedMediaType(context.Request) is { } refused)
+        if (JsonRequest.UnsupportedMediaType(context.Request) is { } refused)
         {
             return refused;
         }
-        byte[] body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
+        byte[] body = await JsonRequest.ReadBodyAsync(context.Request).ConfigureAwait(false);
         return await idempotency.RunAsync(context, key, body, async ids =>
         {
             BatchRequest? batch;
@@ -213,24 +213,4 @@ internal static class MessageEndpoints
     }
 
     private static string Name(RecipientState state) => state.ToString().ToLowerInvariant();
-
-    private static ApiOutcome? UnsupportedMediaType(HttpRequest request)
-    {
-        string? type = request.ContentType;
-        if (type is null || type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.Contains("+json", StringComparison.OrdinalIgnoreCase)))
-        {
-            return null;
-        }
-        return ApiOutcome.Problem(new ApiProblem(415, "Unsupported media type", $"Send the request as application/json, not {type}.", "Content-Type"));
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
-    {
-        // Kestrel enforces MaxRequestBodySize and the minimum data rate while this reads (413 and 408 through the exception handler).
-        // The declared length only sizes the first buffer (capped): a client's header must not make us allocate before Kestrel refuses it.
-        using var buffer = new MemoryStream((int)Math.Min(request.ContentLength ?? 16 * 1024, 1024 * 1024));
-        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted).ConfigureAwait(false);
-        return buffer.ToArray();
-    }
 }

@@ -189,7 +189,8 @@ internal static class MessageMapper
         return prefix + field;
     }
 
-    private static MailAddress Address(string text, string field)
+    /// <summary>Parses one address as the API accepts it (no CR, LF or NUL), or throws the 422 naming <paramref name="field"/>.</summary>
+    public static MailAddress Address(string text, string field)
     {
         // CR, LF and NUL are refused here, before MailAddress gets a chance to fold or drop them.
         if (text.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)

@@ -49,7 +49,7 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Contains("dkim=pass", delivered, StringComparison.Ordinal);
         Assert.Contains("d=sender.test", delivered, StringComparison.Ordinal);
 
-        using var status = await WaitForStateAsync(client, id, "delivered");
+        using var status = await ApiAssertions.WaitForStateAsync(client, id, "delivered");
         var r = Assert.Single(status.RootElement.GetProperty("recipients").EnumerateArray());
         Assert.Equal(1, r.GetProperty("attempts").GetInt32());
         Assert.StartsWith("250", r.GetProperty("lastReply").GetString(), StringComparison.Ordinal);
@@ -108,10 +108,10 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
         var message = new { from = "ops@sender.test", to = new[] { TestWorld.Unique("auth") }, text = "x" };
         using var anonymous = Server.Client();
         using var wrong = Server.Client("mm_" + new string('A', 43));
-        await AssertProblemAsync(await anonymous.PostAsJsonAsync("/v1/messages", message, Ct), 401, "Authorization");
+        await ApiAssertions.AssertProblemAsync(await anonymous.PostAsJsonAsync("/v1/messages", message, Ct), 401, "Authorization");
         using var response = await wrong.PostAsJsonAsync("/v1/messages", message, Ct);
         Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-        await AssertProblemAsync(response, 401, "Authorization");
+        await ApiAssertions.AssertProblemAsync(response, 401, "Authorization");
 
         string name = "revoke-" + Guid.NewGuid().ToString("N")[..8];
         string secret = await Server.CreateKeyAsync(name, TestWorld.SenderDomain);
@@ -122,7 +122,7 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
         }
         CliResult revoke = await CliProcess.RunAsync("keys", "revoke", name, "--data", Server.DataDirectory);
         Assert.True(revoke.ExitCode == 0, revoke.ToString());
-        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/messages", message, Ct), 401, "Authorization");
+        await ApiAssertions.AssertProblemAsync(await client.PostAsJsonAsync("/v1/messages", message, Ct), 401, "Authorization");
 
         CliResult list = await CliProcess.RunAsync("keys", "list", "--data", Server.DataDirectory);
         Assert.Contains(list.StdoutLines, l => l.Contains(name, StringComparison.Ordinal) && l.Contains("revoked", StringComparison.Ordinal));
@@ -134,10 +134,10 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
     {
         string rcpt = TestWorld.Unique("foreign");
         using var client = Server.Client(fixture.Secret);
-        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/messages", new { from = "ceo@b.test", to = new[] { rcpt }, text = "x" }, Ct), 403, "from");
+        await ApiAssertions.AssertProblemAsync(await client.PostAsJsonAsync("/v1/messages", new { from = "ceo@b.test", to = new[] { rcpt }, text = "x" }, Ct), 403, "from");
         // Raw: an allowed envelope sender does not make a foreign header From acceptable.
         string raw = Convert.ToBase64String(Encoding.ASCII.GetBytes($"From: ceo@b.test\r\nTo: {rcpt}\r\n\r\nx\r\n"));
-        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/messages", new { envelope = new { from = "ops@sender.test", to = new[] { rcpt } }, raw }, Ct), 403, "raw");
+        await ApiAssertions.AssertProblemAsync(await client.PostAsJsonAsync("/v1/messages", new { envelope = new { from = "ops@sender.test", to = new[] { rcpt } }, raw }, Ct), 403, "raw");
         await Task.Delay(1000, Ct);
         Assert.Empty(TestWorld.GetMessages(rcpt));
     }
@@ -147,11 +147,11 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
     {
         using var client = Server.Client(fixture.Secret);
         using var content = new StringContent("{\"from\": \"ops@sender.test\",\n \"to\": [\"a@a.test\",]}", Encoding.UTF8, "application/json");
-        string detail = await AssertProblemAsync(await client.PostAsync("/v1/messages", content, Ct), 400, "to[1]");
+        string detail = await ApiAssertions.AssertProblemAsync(await client.PostAsync("/v1/messages", content, Ct), 400, "to[1]");
         Assert.Contains("line 2", detail, StringComparison.Ordinal);
 
         using var wrongType = new StringContent("{\"from\": \"ops@sender.test\", \"to\": \"a@a.test\"}", Encoding.UTF8, "application/json");
-        await AssertProblemAsync(await client.PostAsync("/v1/messages", wrongType, Ct), 400, "to");
+        await ApiAssertions.AssertProblemAsync(await client.PostAsync("/v1/messages", wrongType, Ct), 400, "to");
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
         using var client = Server.Client(fixture.Secret);
         string big = Convert.ToBase64String(new byte[ServerFixture.BodyLimit]);
         using var response = await client.PostAsJsonAsync("/v1/messages", new { from = "ops@sender.test", to = new[] { "big@a.test" }, text = big }, Ct);
-        await AssertProblemAsync(response, 413, null);
+        await ApiAssertions.AssertProblemAsync(response, 413, null);
 
         using var health = await client.GetAsync("/healthz", Ct);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -178,7 +178,7 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
     {
         using var client = Server.Client(fixture.Secret);
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
-        await AssertProblemAsync(await client.PostAsync("/v1/messages", content, Ct), 422, field);
+        await ApiAssertions.AssertProblemAsync(await client.PostAsync("/v1/messages", content, Ct), 422, field);
     }
 
     [Fact]
@@ -213,7 +213,7 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Single(TestWorld.GetMessages(rcpt2));
 
         var tooMany = new { messages = Enumerable.Range(0, 501).Select(_ => new { from = "ops@sender.test", to = new[] { "x@a.test" } }).ToArray() };
-        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/messages/batch", tooMany, Ct), 422, "messages");
+        await ApiAssertions.AssertProblemAsync(await client.PostAsJsonAsync("/v1/messages/batch", tooMany, Ct), 422, "messages");
     }
 
     [Fact]
@@ -231,7 +231,7 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
         await TestWorld.WaitForMessagesAsync(rcpt, 3, cancellationToken: Ct);
         foreach (string id in ids)
         {
-            (await WaitForStateAsync(client, id, "delivered")).Dispose();
+            (await ApiAssertions.WaitForStateAsync(client, id, "delivered")).Dispose();
         }
 
         var seen = new List<string>();
@@ -247,7 +247,7 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal(ids, seen);
 
         using var bad = await client.GetAsync("/v1/messages?status=lost", Ct);
-        await AssertProblemAsync(bad, 400, "status");
+        await ApiAssertions.AssertProblemAsync(bad, 400, "status");
     }
 
     [Fact]
@@ -261,7 +261,7 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.True(paths.TryGetProperty("/v1/messages", out _));
         Assert.True(paths.TryGetProperty("/v1/messages/batch", out _));
         Assert.True(paths.TryGetProperty("/v1/messages/{id}", out _));
-        await AssertProblemAsync(await client.GetAsync("/v2/nothing", Ct), 404, null);
+        await ApiAssertions.AssertProblemAsync(await client.GetAsync("/v2/nothing", Ct), 404, null);
     }
 
     [Fact]
@@ -315,41 +315,5 @@ public sealed class ServerHttpTests(ServerFixture fixture) : IClassFixture<Serve
     {
         using var document = JsonDocument.Parse(body);
         return document.RootElement.GetProperty("id").GetString()!;
-    }
-
-    private static async Task<JsonDocument> WaitForStateAsync(HttpClient client, string id, string state)
-    {
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var document = JsonDocument.Parse(await client.GetStringAsync($"/v1/messages/{id}", Ct));
-            if (document.RootElement.GetProperty("status").GetString() == state || started.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                Assert.Equal(state, document.RootElement.GetProperty("status").GetString());
-                return document;
-            }
-            document.Dispose();
-            await Task.Delay(100, Ct);
-        }
-    }
-
-    /// <summary>Checks an RFC 9457 answer: status, media type, the field named; returns the detail.</summary>
-    private static async Task<string> AssertProblemAsync(HttpResponseMessage response, int status, string? field)
-    {
-        using (response)
-        {
-            string body = await response.Content.ReadAsStringAsync(Ct);
-            Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {body}");
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            using var problem = JsonDocument.Parse(body);
-            Assert.Equal(status, problem.RootElement.GetProperty("status").GetInt32());
-            Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("title").GetString()));
-            Assert.DoesNotContain("   at ", body, StringComparison.Ordinal); // no stack trace
-            if (field is not null)
-            {
-                Assert.Equal(field, problem.RootElement.GetProperty("field").GetString());
-            }
-            return problem.RootElement.GetProperty("detail").GetString() ?? "";
-        }
     }
 }
