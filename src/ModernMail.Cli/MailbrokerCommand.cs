@@ -35,6 +35,8 @@ internal static class MailbrokerCommand
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(TlsCommand.Create());
+        root.Subcommands.Add(EventsCommand.Create());
+        root.Subcommands.Add(SuppressionsCommand.Create());
         return root;
     }
 }
