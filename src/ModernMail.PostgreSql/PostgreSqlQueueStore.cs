@@ -85,6 +85,17 @@ public sealed class PostgreSqlQueueStore : IQueueStore
     /// <inheritdoc/>
     public Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(SuppressionQuery query, CancellationToken cancellationToken = default) => _core.ListSuppressionsAsync(query, cancellationToken);
 
+    /// <inheritdoc/>
+    public Task<EventSubscription?> ClaimSubscriptionAsync(string name, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        _core.ClaimSubscriptionAsync(name, owner, now, lease, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> SaveSubscriptionAsync(string name, string owner, string? cursor, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default) =>
+        _core.SaveSubscriptionAsync(name, owner, cursor, leaseUntil, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task ReleaseSubscriptionAsync(string name, string owner, CancellationToken cancellationToken = default) => _core.ReleaseSubscriptionAsync(name, owner, cancellationToken);
+
     /// <summary>Waits for pending writes to commit and closes the connection pool.</summary>
     public async ValueTask DisposeAsync()
     {

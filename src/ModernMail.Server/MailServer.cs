@@ -23,6 +23,7 @@ using ModernMail.Server.Keys;
 using ModernMail.Server.Smtp;
 using ModernMail.Server.Storage;
 using ModernMail.Server.Submission;
+using ModernMail.Server.Webhooks;
 using ModernMail.Tls.Internal;
 
 namespace ModernMail.Server;
@@ -46,10 +47,12 @@ public sealed class MailServer : IAsyncDisposable
     private readonly QueueWorker _worker;
     private readonly WebApplication? _app;
     private readonly SubmissionListener? _smtp;
+    private readonly WebhookService _webhooks;
 
     private MailServer(MailServerSettings settings, SubmissionQueue queues, IServerStore? serverStore, SmtpTransport transport, TlsStateStores tlsState,
-        QueueWorker worker, WebApplication? app, SubmissionListener? smtp)
+        QueueWorker worker, WebApplication? app, SubmissionListener? smtp, WebhookService webhooks)
     {
+        _webhooks = webhooks;
         _tlsState = tlsState;
         _smtp = smtp;
         _settings = settings;
@@ -98,6 +101,7 @@ public sealed class MailServer : IAsyncDisposable
         List<DkimConfig> dkim = SettingsBuilder.Dkim(settings);
         BrokerConfig broker = SettingsBuilder.BrokerConfig(settings, loggerFactory);
         IReadOnlyList<IPEndPoint> endpoints = settings.Http.IsDisabled ? [] : ParseListen(settings.Http.Listen);
+        IReadOnlyList<WebhookSettings> webhooks = SettingsBuilder.Webhooks(settings);
 
         SmtpTransport transport;
         // MTA-STS policies and TLS-RPT counts persist with the queue, so a restart (or another node) keeps both.
@@ -155,7 +159,8 @@ public sealed class MailServer : IAsyncDisposable
             {
                 app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore!, worker, tlsState.Reports, tlsRecorder);
             }
-            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app, smtp);
+            var hooks = new WebhookService(webhooks, store, loggerFactory, TimeProvider.System);
+            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app, smtp, hooks);
         }
         catch
         {
@@ -181,6 +186,7 @@ public sealed class MailServer : IAsyncDisposable
     /// <exception cref="IOException">An HTTP or SMTP address is in use or cannot be bound.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        _webhooks.Start();
         _smtp?.Start();
         if (_app is null)
         {
@@ -202,9 +208,12 @@ public sealed class MailServer : IAsyncDisposable
             using var grace = new CancellationTokenSource(_settings.Delivery.Grace);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, grace.Token);
             await _worker.StopAsync(linked.Token).ConfigureAwait(false);
-            return;
         }
-        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        else
+        {
+            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await _webhooks.StopAsync().ConfigureAwait(false);
     }
 
     /// <summary>Releases the listener, the stores and the transport.</summary>
@@ -219,6 +228,7 @@ public sealed class MailServer : IAsyncDisposable
             await _app.DisposeAsync().ConfigureAwait(false);
         }
         await _worker.DisposeAsync().ConfigureAwait(false);
+        await _webhooks.DisposeAsync().ConfigureAwait(false);
         IQueueStore store = _queues.WorkerQueue.Store;
         await _queues.DisposeAsync().ConfigureAwait(false);
         await store.DisposeAsync().ConfigureAwait(false);

@@ -109,6 +109,12 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
                     message_id text NULL,
                     detail text NULL,
                     PRIMARY KEY (address, scope));
+                CREATE TABLE IF NOT EXISTS mm_subscriptions (
+                    name text PRIMARY KEY,
+                    cursor text NULL,
+                    created_at bigint NOT NULL,
+                    owner text NULL,
+                    lease_until bigint NOT NULL);
                 -- Databases written before bodies had their own table kept them in mm_messages.body: move them out once.
                 DO $$
                 BEGIN

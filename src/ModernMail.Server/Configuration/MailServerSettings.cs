@@ -26,6 +26,9 @@ public sealed class MailServerSettings
     /// <summary>DKIM keys; a message is signed with every key whose domain is its From domain (or a parent of it).</summary>
     public IList<DkimKeySettings> Dkim { get; set; } = new List<DkimKeySettings>();
 
+    /// <summary>Webhook endpoints that receive every event as a signed JSON POST.</summary>
+    public IList<WebhookSettings> Webhooks { get; set; } = new List<WebhookSettings>();
+
     /// <summary>The queue store actually used: <see cref="Store"/>, or SQLite in <see cref="DataDirectory"/>.</summary>
     public string EffectiveStore => string.IsNullOrWhiteSpace(Store) ? "sqlite:" + DataDirectory : Store;
 }

@@ -130,4 +130,39 @@ internal static class SettingsBuilder
         }
         return keys;
     }
+
+    /// <summary>Checks the webhook endpoints: an absolute http(s) URL each, once, a secret of 16 characters or more, known event types.</summary>
+    public static IReadOnlyList<WebhookSettings> Webhooks(MailServerSettings settings)
+    {
+        var urls = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < settings.Webhooks.Count; i++)
+        {
+            var hook = settings.Webhooks[i];
+            string where = string.Create(CultureInfo.InvariantCulture, $"Webhooks:{i}");
+            if (!Uri.TryCreate(hook.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new ServerConfigurationException($"{where}:Url: \"{hook.Url}\" is not an absolute http:// or https:// URL.");
+            }
+            if (!urls.Add(uri.AbsoluteUri))
+            {
+                throw new ServerConfigurationException($"{where}:Url: \"{hook.Url}\" is configured twice.");
+            }
+            if (hook.Secret.Length < 16)
+            {
+                throw new ServerConfigurationException($"{where}:Secret: give a secret of at least 16 characters (receivers check the signature with it).");
+            }
+            foreach (string type in hook.Events)
+            {
+                if (Events.EventJson.ParseType(type) is null)
+                {
+                    throw new ServerConfigurationException($"{where}:Events: \"{type}\" is not an event type (queued, delivered, deferred, bounced, expired, suppressed, unsubscribed, complained).");
+                }
+            }
+            if (hook.Timeout <= TimeSpan.Zero || hook.RetryFor < TimeSpan.Zero || hook.MaxRetryDelay < TimeSpan.FromSeconds(1))
+            {
+                throw new ServerConfigurationException($"{where}: Timeout must be positive, RetryFor not negative and MaxRetryDelay at least one second.");
+            }
+        }
+        return settings.Webhooks.ToList();
+    }
 }

@@ -34,4 +34,16 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 7014, Level = LogLevel.Warning, Message = "SMTP connection refused: {Limit} connections are open (Smtp:MaxConnections)")]
     public static partial void SmtpConnectionRefused(ILogger logger, int limit);
+
+    [LoggerMessage(EventId = 7020, Level = LogLevel.Warning, Message = "Webhook {Url}: event {EventId} not accepted ({Reason}); retrying in {Delay}")]
+    public static partial void WebhookRetry(ILogger logger, string url, string eventId, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 7021, Level = LogLevel.Error, Message = "Webhook {Url}: event {EventId} skipped after failing for {Duration}: {Reason}")]
+    public static partial void WebhookSkipped(ILogger logger, string url, string eventId, TimeSpan duration, string reason);
+
+    [LoggerMessage(EventId = 7022, Level = LogLevel.Error, Message = "Webhook {Url}: the store failed; trying again shortly")]
+    public static partial void WebhookStoreFailed(ILogger logger, Exception exception, string url);
+
+    [LoggerMessage(EventId = 7023, Level = LogLevel.Information, Message = "Webhook {Url}: delivering from this node")]
+    public static partial void WebhookClaimed(ILogger logger, string url);
 }

@@ -82,4 +82,15 @@ public interface IQueueStore : IAsyncDisposable
 
     /// <summary>Lists suppressions in (address, scope) order.</summary>
     Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(SuppressionQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Claims the named event subscription for <paramref name="owner"/> until <paramref name="now"/> + <paramref name="lease"/>, creating it
+    /// (with no cursor, created at <paramref name="now"/>) the first time; null while another owner holds a live lease on it.</summary>
+    Task<EventSubscription?> ClaimSubscriptionAsync(string name, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves the subscription's cursor to <paramref name="cursor"/> (null keeps it) and extends the lease to <paramref name="leaseUntil"/>;
+    /// false when <paramref name="owner"/> no longer holds the lease (another node took over: stop delivering).</summary>
+    Task<bool> SaveSubscriptionAsync(string name, string owner, string? cursor, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives up <paramref name="owner"/>'s lease on the subscription so another node can take it at once.</summary>
+    Task ReleaseSubscriptionAsync(string name, string owner, CancellationToken cancellationToken = default);
 }

@@ -154,6 +154,12 @@ internal sealed class SqliteQueueCore : SqlQueueCore, IDisposable
                     message_id TEXT NULL,
                     detail TEXT NULL,
                     PRIMARY KEY (address, scope));
+                CREATE TABLE IF NOT EXISTS mm_subscriptions (
+                    name TEXT PRIMARY KEY,
+                    cursor TEXT NULL,
+                    created_at INTEGER NOT NULL,
+                    owner TEXT NULL,
+                    lease_until INTEGER NOT NULL);
                 """;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
