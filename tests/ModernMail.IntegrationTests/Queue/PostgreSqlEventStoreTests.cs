@@ -35,6 +35,9 @@ public sealed class PostgreSqlEventStoreTests
     public Task Feedback_RecordsEventsAndSuppressions() => RunAsync(EventStoreScenarios.Feedback_RecordsEventsAndSuppressions);
 
     [Fact]
+    public Task Subscription_IsHeldByOneOwner_AndResumesFromTheSavedCursor() => RunAsync(EventStoreScenarios.Subscription_IsHeldByOneOwner_AndResumesFromTheSavedCursor);
+
+    [Fact]
     public async Task AnEventCommittedLate_IsNeverSkippedByACursor()
     {
         await using var database = await PostgreSqlTestDatabase.CreateAsync();

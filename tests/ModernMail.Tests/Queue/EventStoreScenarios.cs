@@ -119,4 +119,30 @@ public static class EventStoreScenarios
             QueueEventType.Unsubscribed, QueueEventType.Complained, QueueEventType.Bounced, QueueEventType.Bounced], types);
         await Assert.ThrowsAsync<ArgumentException>(() => store.ReadEventsAsync(new EventQuery { After = "not-a-cursor" }, ct));
     }
+
+    /// <summary>A subscription (a webhook's place in the stream) is held by one owner at a time, taken over when its lease runs out,
+    /// and resumes from the last saved cursor.</summary>
+    public static async Task Subscription_IsHeldByOneOwner_AndResumesFromTheSavedCursor(IQueueStore store, CancellationToken ct)
+    {
+        var lease = TimeSpan.FromSeconds(30);
+        var first = await store.ClaimSubscriptionAsync("webhook:a", "node-1", s_t0, lease, ct);
+        Assert.Equal(new EventSubscription("webhook:a", null, s_t0), first);
+        Assert.Null(await store.ClaimSubscriptionAsync("webhook:a", "node-2", s_t0.AddSeconds(10), lease, ct));
+        Assert.NotNull(await store.ClaimSubscriptionAsync("webhook:b", "node-2", s_t0, lease, ct)); // another endpoint is free
+
+        await store.EnqueueAsync(Entry("s1", "news@brand.test", "u@c.test"), Body(), ct);
+        string cursor = Assert.Single(await store.ReadEventsAsync(new EventQuery(), ct)).Cursor;
+        Assert.True(await store.SaveSubscriptionAsync("webhook:a", "node-1", cursor, s_t0.AddSeconds(40), ct));
+        Assert.True(await store.SaveSubscriptionAsync("webhook:a", "node-1", null, s_t0.AddSeconds(50), ct)); // renew only
+        Assert.Null(await store.ClaimSubscriptionAsync("webhook:a", "node-2", s_t0.AddSeconds(45), lease, ct));
+
+        // node-1 dies: once its lease has run out node-2 takes over where node-1 got to, and node-1 can no longer save.
+        var taken = await store.ClaimSubscriptionAsync("webhook:a", "node-2", s_t0.AddSeconds(51), lease, ct);
+        Assert.Equal(new EventSubscription("webhook:a", cursor, s_t0), taken);
+        Assert.False(await store.SaveSubscriptionAsync("webhook:a", "node-1", null, s_t0.AddSeconds(90), ct));
+
+        // A graceful stop releases at once.
+        await store.ReleaseSubscriptionAsync("webhook:a", "node-2", ct);
+        Assert.Equal(cursor, (await store.ClaimSubscriptionAsync("webhook:a", "node-3", s_t0.AddSeconds(52), lease, ct))?.Cursor);
+    }
 }

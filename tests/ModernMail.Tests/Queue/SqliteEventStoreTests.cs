@@ -32,4 +32,7 @@ public sealed class SqliteEventStoreTests : IDisposable
 
     [Fact]
     public Task Feedback_RecordsEventsAndSuppressions() => RunAsync(EventStoreScenarios.Feedback_RecordsEventsAndSuppressions);
+
+    [Fact]
+    public Task Subscription_IsHeldByOneOwner_AndResumesFromTheSavedCursor() => RunAsync(EventStoreScenarios.Subscription_IsHeldByOneOwner_AndResumesFromTheSavedCursor);
 }
