@@ -23,6 +23,7 @@ using ModernMail.Server.Keys;
 using ModernMail.Server.Smtp;
 using ModernMail.Server.Storage;
 using ModernMail.Server.Submission;
+using ModernMail.Server.Unsubscribe;
 using ModernMail.Server.Webhooks;
 using ModernMail.Tls.Internal;
 
@@ -157,7 +158,8 @@ public sealed class MailServer : IAsyncDisposable
             }
             if (endpoints.Count > 0)
             {
-                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore!, worker, tlsState.Reports, tlsRecorder);
+                var unsubscribe = UnsubscribeLinks.Create(settings, Describe(endpoints[0]));
+                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore!, worker, tlsState.Reports, tlsRecorder, unsubscribe);
             }
             var hooks = new WebhookService(webhooks, store, loggerFactory, TimeProvider.System);
             return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app, smtp, hooks);
@@ -241,7 +243,7 @@ public sealed class MailServer : IAsyncDisposable
     }
 
     private static WebApplication BuildApp(MailServerSettings settings, IReadOnlyList<IPEndPoint> endpoints, ILoggerFactory loggerFactory,
-        SubmissionQueue queues, IServerStore serverStore, QueueWorker worker, ITlsReportStore tlsReports, TlsReportRecorder tlsRecorder)
+        SubmissionQueue queues, IServerStore serverStore, QueueWorker worker, ITlsReportStore tlsReports, TlsReportRecorder tlsRecorder, UnsubscribeLinks? unsubscribe)
     {
         // Production always: the developer exception page (stack traces to clients) is never switched on by an environment variable.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production, Args = [] });
@@ -273,6 +275,10 @@ public sealed class MailServer : IAsyncDisposable
         builder.Services.AddSingleton(tlsRecorder);
         builder.Services.AddSingleton(sp => new ApiKeyService(serverStore, time));
         builder.Services.AddSingleton(sp => new IdempotencyGate(serverStore, time));
+        if (unsubscribe is not null)
+        {
+            builder.Services.AddSingleton(unsubscribe);
+        }
         builder.Services.AddSingleton<MessageSubmitter>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
@@ -304,6 +310,10 @@ public sealed class MailServer : IAsyncDisposable
         TlsEndpoints.Map(app);
         EventEndpoints.Map(app);
         SuppressionEndpoints.Map(app);
+        if (unsubscribe is not null)
+        {
+            UnsubscribeEndpoints.Map(app);
+        }
         return app;
     }
 

@@ -29,6 +29,9 @@ public sealed class MailServerSettings
     /// <summary>Webhook endpoints that receive every event as a signed JSON POST.</summary>
     public IList<WebhookSettings> Webhooks { get; set; } = new List<WebhookSettings>();
 
+    /// <summary>One-click unsubscribe links: their public base URL, the token secret, an optional mailto.</summary>
+    public UnsubscribeSettings Unsubscribe { get; set; } = new();
+
     /// <summary>The queue store actually used: <see cref="Store"/>, or SQLite in <see cref="DataDirectory"/>.</summary>
     public string EffectiveStore => string.IsNullOrWhiteSpace(Store) ? "sqlite:" + DataDirectory : Store;
 }

@@ -45,6 +45,10 @@ internal sealed class MessageRequest
     /// requirement; otherwise bounce (5.7.30) rather than send it less protected.</summary>
     public bool? RequireTls { get; set; }
 
+    /// <summary>One-click unsubscribe (RFC 8058): each recipient gets its own copy, with List-Unsubscribe and List-Unsubscribe-Post
+    /// fields carrying a token for that recipient (covered by the DKIM signature). Bulk mail to Gmail and Yahoo needs it.</summary>
+    public bool? Unsubscribe { get; set; }
+
     /// <summary>The raw form's envelope.</summary>
     public EnvelopeRequest? Envelope { get; set; }
 

@@ -3,8 +3,9 @@ namespace ModernMail.Server.Http;
 /// <summary>The 202 answer: the message is durably queued.</summary>
 internal sealed record AcceptedMessage(string Id, IReadOnlyList<AcceptedRecipient> Recipients);
 
-/// <summary>One recipient of an accepted message.</summary>
-internal sealed record AcceptedRecipient(string Email, string Status);
+/// <summary>One recipient of an accepted message; <see cref="MessageId"/> is its own copy's queue id when the message was sent as one
+/// copy per recipient (unsubscribe links), else null (left out of the JSON).</summary>
+internal sealed record AcceptedRecipient(string Email, string Status, string? MessageId = null);
 
 /// <summary>GET /v1/messages/{id}: the message and each recipient's state.</summary>
 internal sealed record MessageStatus(

@@ -7,6 +7,7 @@ using ModernMail.Queue.Internal;
 using ModernMail.Server.Internal;
 using ModernMail.Server.Storage;
 using ModernMail.Server.Submission;
+using ModernMail.Server.Unsubscribe;
 
 namespace ModernMail.Server.Http;
 
@@ -16,9 +17,11 @@ internal sealed class MessageSubmitter
     private readonly SubmissionQueue _queue;
     private readonly IServerStore _store;
     private readonly ILogger _logger;
+    private readonly UnsubscribeLinks? _unsubscribe;
 
-    public MessageSubmitter(SubmissionQueue queue, IServerStore store, ILogger<MessageSubmitter> logger)
+    public MessageSubmitter(SubmissionQueue queue, IServerStore store, ILogger<MessageSubmitter> logger, UnsubscribeLinks? unsubscribe = null)
     {
+        _unsubscribe = unsubscribe;
         _queue = queue;
         _store = store;
         _logger = logger;
@@ -112,20 +115,24 @@ internal sealed class MessageSubmitter
             var (tags, metadata) = MessageMapper.ClientData(request, prefix);
             // Events carry the client's tags and metadata; the trace of this request follows the message to its delivery attempts.
             var details = new EntryDetails(null, Annotations(tags, metadata), System.Diagnostics.Activity.Current?.Id);
-            SubmittedMessage queued = MessageMapper.IsRaw(request)
+            IReadOnlyList<SubmittedMessage> copies = MessageMapper.IsRaw(request)
                 ? await SubmitRawAsync(key, request, prefix, id, details, cancellationToken).ConfigureAwait(false)
                 : await SubmitStructuredAsync(key, request, prefix, id, details, cancellationToken).ConfigureAwait(false);
-            if (tags is not null || metadata is not null)
+            var recipients = new List<AcceptedRecipient>();
+            foreach (var queued in copies)
             {
-                await _store.SaveMessageInfoAsync(new MessageInfo(queued.Id, key.Id, tags, metadata), CancellationToken.None).ConfigureAwait(false);
+                if (tags is not null || metadata is not null)
+                {
+                    await _store.SaveMessageInfoAsync(new MessageInfo(queued.Id, key.Id, tags, metadata), CancellationToken.None).ConfigureAwait(false);
+                }
+                for (int i = 0; i < queued.Recipients.Count; i++)
+                {
+                    recipients.Add(new AcceptedRecipient(queued.Recipients[i], queued.States[i] == RecipientState.Suppressed ? "suppressed" : "queued",
+                        request.Unsubscribe == true ? queued.Id : null));
+                }
+                ServerLog.MessageQueued(_logger, queued.Id, key.Name, queued.Recipients.Count);
             }
-            var recipients = new AcceptedRecipient[queued.Recipients.Count];
-            for (int i = 0; i < recipients.Length; i++)
-            {
-                recipients[i] = new AcceptedRecipient(queued.Recipients[i], queued.States[i] == RecipientState.Suppressed ? "suppressed" : "queued");
-            }
-            ServerLog.MessageQueued(_logger, queued.Id, key.Name, recipients.Length);
-            return ApiOutcome.Json(202, new AcceptedMessage(queued.Id, recipients));
+            return ApiOutcome.Json(202, new AcceptedMessage(copies[0].Id, recipients));
         }
         catch (ApiProblem problem)
         {
@@ -152,16 +159,23 @@ internal sealed class MessageSubmitter
         }
     }
 
-    private async Task<SubmittedMessage> SubmitStructuredAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, EntryDetails details,
+    private async Task<IReadOnlyList<SubmittedMessage>> SubmitStructuredAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, EntryDetails details,
         CancellationToken cancellationToken)
     {
         using var message = MessageMapper.ToMailMessage(request, prefix);
         // From is set by the mapper, which refuses a message without one.
         CheckDomain(key, message.From!.Host, prefix + "from");
-        return await _queue.EnqueueAsync(message, id, request.RequireTls == true, details, cancellationToken).ConfigureAwait(false);
+        if (request.Unsubscribe == true)
+        {
+            var links = Links(prefix);
+            string domain = message.From.Host;
+            return await _queue.EnqueueCopiesAsync(message, id, request.RequireTls == true, details, (copy, rcpt) => links.HeadersFor(copy, rcpt, domain), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        return [await _queue.EnqueueAsync(message, id, request.RequireTls == true, details, cancellationToken).ConfigureAwait(false)];
     }
 
-    private async Task<SubmittedMessage> SubmitRawAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, EntryDetails details,
+    private async Task<IReadOnlyList<SubmittedMessage>> SubmitRawAsync(StoredApiKey key, MessageRequest request, string prefix, string? id, EntryDetails details,
         CancellationToken cancellationToken)
     {
         var (envelope, bytes) = MessageMapper.ToRaw(request, prefix);
@@ -170,8 +184,22 @@ internal sealed class MessageSubmitter
         // Both the envelope sender and the header From: a key limited to one domain must not spoof another in either.
         CheckDomain(key, envelope.Sender!.Host, prefix + "envelope.from"); // ToRaw always sets a sender.
         CheckDomain(key, from.Host, prefix + "raw");
-        return await _queue.EnqueueRawAsync(envelope, bytes, from, signed, id, details, cancellationToken).ConfigureAwait(false);
+        if (request.Unsubscribe == true)
+        {
+            if (signed)
+            {
+                // Fields added after a signature are not covered by it: receivers would ignore (or distrust) them.
+                throw ApiProblem.Invalid("unsubscribe needs the server to DKIM-sign the message; send it without a DKIM-Signature.", prefix + "unsubscribe");
+            }
+            var links = Links(prefix);
+            return await _queue.EnqueueRawCopiesAsync(envelope, bytes, from, id, details, (copy, rcpt) => links.HeadersFor(copy, rcpt, from.Host), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        return [await _queue.EnqueueRawAsync(envelope, bytes, from, signed, id, details, cancellationToken).ConfigureAwait(false)];
     }
+
+    private UnsubscribeLinks Links(string prefix) =>
+        _unsubscribe ?? throw ApiProblem.Invalid("This server has no unsubscribe links configured (Unsubscribe:BaseUrl).", prefix + "unsubscribe");
 
     /// <summary>The tags (a JSON array) and metadata (a JSON object) as the one annotations object events carry; null for neither.</summary>
     internal static string? Annotations(string? tags, string? metadata) =>

@@ -19,12 +19,14 @@ namespace ModernMail.Server.Submission;
 internal sealed class SubmissionQueue : IAsyncDisposable
 {
     private readonly Dictionary<string, MessagePreparer> _domains = new(StringComparer.OrdinalIgnoreCase);
+    private readonly MessagePreparer _unsigned;
 
     /// <summary>Creates the queue over <paramref name="store"/>; <paramref name="dkim"/> lists the keys, several per domain allowed.</summary>
     /// <exception cref="DkimException">A key is invalid.</exception>
     public SubmissionQueue(IQueueStore store, QueueOptions options, IReadOnlyList<DkimConfig> dkim)
     {
         WorkerQueue = new MailQueue(store, options);
+        _unsigned = new MessagePreparer(new BrokerConfig { HostName = options.HostName, TimeProvider = options.TimeProvider });
         foreach (var group in dkim.GroupBy(d => d.Domain.TrimEnd('.'), StringComparer.OrdinalIgnoreCase))
         {
             var config = new BrokerConfig { HostName = options.HostName, TimeProvider = options.TimeProvider };
@@ -116,6 +118,78 @@ internal sealed class SubmissionQueue : IAsyncDisposable
         }
     }
 
+    /// <summary>Queues one copy of <paramref name="message"/> per envelope recipient, each with the header fields <paramref name="headersFor"/>
+    /// gives for its id and recipient (a List-Unsubscribe token), composed and signed per copy so the signature covers them.</summary>
+    /// <remarks>Copy 0 has <paramref name="id"/> (or a new id); copy i an id derived from it, so an idempotent retry asks for the same ids.
+    /// Each copy commits on its own: a failure part-way leaves the earlier copies queued.</remarks>
+    /// <exception cref="MailMessageFormatException">A field cannot be written safely.</exception>
+    /// <exception cref="ArgumentException">No recipients, or an undeliverable address.</exception>
+    /// <exception cref="QueueStoreException">The store failed.</exception>
+    public async Task<IReadOnlyList<SubmittedMessage>> EnqueueCopiesAsync(MailMessage message, string? id, bool requireTls, EntryDetails details,
+        Func<string, string, IReadOnlyList<(string Name, string Value)>> headersFor, CancellationToken cancellationToken)
+    {
+        Envelope envelope = MessagePreparer.BuildEnvelope(message) with { RequireTls = requireTls };
+        string senderDomain = message.From!.Host; // BuildEnvelope refuses a message without From.
+        details = details with { SenderDomain = senderDomain };
+        MessagePreparer preparer = Find(senderDomain) ?? _unsigned;
+        string baseId = id ?? WorkerQueue.NewId(WorkerQueue.Options.TimeProvider.GetUtcNow());
+        var copies = new List<SubmittedMessage>(envelope.Recipients.Count);
+        for (int i = 0; i < envelope.Recipients.Count; i++)
+        {
+            var recipient = envelope.Recipients[i];
+            string copyId = CopyId(baseId, i);
+            foreach (var (name, value) in headersFor(copyId, recipient.Address))
+            {
+                message.Headers.Remove(name);
+                message.Headers.Add(name, value);
+            }
+            var prepared = await preparer.PrepareAsync(message, withEnvelope: false, cancellationToken).ConfigureAwait(false);
+            await using (prepared.ConfigureAwait(false))
+            {
+                var queued = await WorkerQueue.EnqueueAsync(envelope with { Recipients = [recipient] }, prepared.Data, copyId, details, cancellationToken).ConfigureAwait(false);
+                copies.Add(new SubmittedMessage(queued.Id, [recipient.Address], queued.States));
+            }
+        }
+        return copies;
+    }
+
+    /// <summary>As <see cref="EnqueueCopiesAsync"/> for a ready-made message (not signed yet): the fields go on top of each copy, then it is signed.</summary>
+    public async Task<IReadOnlyList<SubmittedMessage>> EnqueueRawCopiesAsync(Envelope envelope, byte[] message, MailAddress headerFrom, string? id, EntryDetails details,
+        Func<string, string, IReadOnlyList<(string Name, string Value)>> headersFor, CancellationToken cancellationToken)
+    {
+        string baseId = id ?? WorkerQueue.NewId(WorkerQueue.Options.TimeProvider.GetUtcNow());
+        var copies = new List<SubmittedMessage>(envelope.Recipients.Count);
+        for (int i = 0; i < envelope.Recipients.Count; i++)
+        {
+            var recipient = envelope.Recipients[i];
+            string copyId = CopyId(baseId, i);
+            var fields = new System.Text.StringBuilder();
+            foreach (var (name, value) in headersFor(copyId, recipient.Address))
+            {
+                fields.Append(name).Append(": ").Append(value).Append("\r\n");
+            }
+            byte[] copy = [.. System.Text.Encoding.ASCII.GetBytes(fields.ToString()), .. message];
+            var queued = await EnqueueRawAsync(envelope with { Recipients = [recipient] }, copy, headerFrom, signed: false, copyId, details, cancellationToken).ConfigureAwait(false);
+            copies.Add(queued);
+        }
+        return copies;
+    }
+
+    /// <summary>The id of copy <paramref name="index"/>: the base id itself for 0, else the base UUIDv7 (same time) with its last
+    /// 62 random bits replaced by a hash of (base id, index).</summary>
+    internal static string CopyId(string baseId, int index)
+    {
+        if (index == 0)
+        {
+            return baseId;
+        }
+        byte[] uuid = Convert.FromHexString(baseId);
+        byte[] hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes($"{baseId}\n{index}"));
+        hash.AsSpan(0, 8).CopyTo(uuid.AsSpan(8));
+        uuid[8] = (byte)(0x80 | (uuid[8] & 0x3F)); // variant 10
+        return Convert.ToHexStringLower(uuid);
+    }
+
     /// <summary>The keys for <paramref name="host"/>: its own, else its nearest parent domain's (d=example.com signs mail.example.com).</summary>
     private MessagePreparer? Find(string host)
     {
@@ -147,6 +221,7 @@ internal sealed class SubmissionQueue : IAsyncDisposable
         {
             preparer.Dispose();
         }
+        _unsigned.Dispose();
         await WorkerQueue.DisposeAsync().ConfigureAwait(false);
     }
 }
