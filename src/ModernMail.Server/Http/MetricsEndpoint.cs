@@ -8,6 +8,7 @@ using ModernMail.Diagnostics;
 using ModernMail.Server.Internal;
 using ModernMail.Server.Keys;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace ModernMail.Server.Http;
 
@@ -27,7 +28,9 @@ internal static class MetricsEndpoint
 
     public static void AddMetrics(IServiceCollection services)
     {
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(MailTelemetry.Name).AddPrometheusExporter());
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("mailbroker", serviceVersion: MailTelemetry.Meter.Version))
+            .WithMetrics(metrics => metrics.AddMeter(MailTelemetry.Name).AddPrometheusExporter());
     }
 
     public static void Map(IEndpointRouteBuilder routes)
@@ -36,7 +39,8 @@ internal static class MetricsEndpoint
             .ExcludeFromDescription();
     }
 
-    private static async Task CheckAccessAsync(HttpContext context, RequestDelegate next)
+    /// <summary>Lets the scrape through on a loopback listener, or with an active key that has no domain list; else 401 or 403.</summary>
+    internal static async Task CheckAccessAsync(HttpContext context, RequestDelegate next)
     {
         if (context.Connection.LocalIpAddress is { } local && IPAddress.IsLoopback(local))
         {
