@@ -8,8 +8,8 @@ using Xunit;
 
 namespace ModernMail.IntegrationTests.Server;
 
-/// <summary>A real <c>mailbroker serve</c> (on a port of its own, 29500-29999) scraped at GET /metrics after Postfix
-/// delivers one message and bounces another (550 5.1.1 for reject*@).</summary>
+/// <summary>A real <c>mailbroker serve</c> (on ports of its own, 29500-29999) scraped at GET /metrics after Postfix
+/// delivers one message (submitted over SMTP) and bounces another (submitted over HTTP; 550 5.1.1 for reject*@).</summary>
 public sealed partial class ServerMetricsTests : IAsyncLifetime
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -26,7 +26,7 @@ public sealed partial class ServerMetricsTests : IAsyncLifetime
         {
             Dkim = new[] { new { Domain = TestWorld.SenderDomain, Selector = TestWorld.RsaSelector, KeyFile = TestWorld.RsaKeyPath } },
         }));
-        _server = await ServeProcess.StartAsync(_directory, ["--config", config], port: ServeProcess.FreePort(29500, 500));
+        _server = await ServeProcess.StartAsync(_directory, ["--config", config], port: ServeProcess.FreePort(29500, 250), smtpPort: ServeProcess.FreePort(29750, 250));
         _secret = await _server.CreateKeyAsync("metrics", TestWorld.SenderDomain);
     }
 
@@ -43,7 +43,7 @@ public sealed partial class ServerMetricsTests : IAsyncLifetime
         using var client = _server.Client(_secret);
         var before = await ScrapeAsync();
 
-        string delivered = await SendAsync(client, TestWorld.Unique("met"));
+        string delivered = await SubmitOverSmtpAsync(TestWorld.Unique("met"));
         string bounced = await SendAsync(client, TestWorld.Unique("reject"));
         (await ApiAssertions.WaitForStateAsync(client, delivered, "delivered")).Dispose();
         (await ApiAssertions.WaitForStateAsync(client, bounced, "bounced")).Dispose();
@@ -62,7 +62,8 @@ public sealed partial class ServerMetricsTests : IAsyncLifetime
         }
 
         string text = after.Text;
-        Assert.True(after.Sum("modernmail_messages_submitted_total", ("door", "api")) - before.Sum("modernmail_messages_submitted_total", ("door", "api")) >= 2, text);
+        Assert.Equal(1, after.Sum("modernmail_messages_submitted_total", ("door", "api")) - before.Sum("modernmail_messages_submitted_total", ("door", "api")));
+        Assert.Equal(1, after.Sum("modernmail_messages_submitted_total", ("door", "smtp")) - before.Sum("modernmail_messages_submitted_total", ("door", "smtp")));
         Assert.True(after.Sum("modernmail_recipients_total", ("outcome", "delivered"), ("provider", "other"), ("category", "None"))
             > before.Sum("modernmail_recipients_total", ("outcome", "delivered"), ("provider", "other"), ("category", "None")), text);
         Assert.Equal(1, after.Sum("modernmail_recipients_total", ("outcome", "bounced"), ("category", "InvalidRecipient"))
@@ -85,6 +86,18 @@ public sealed partial class ServerMetricsTests : IAsyncLifetime
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{response.StatusCode}: {text}\n{_server.Stderr}");
         using var body = JsonDocument.Parse(text);
         return body.RootElement.GetProperty("id").GetString()!;
+    }
+
+    private async Task<string> SubmitOverSmtpAsync(string rcpt)
+    {
+        using var smtp = await SmtpClients.ConnectMailKitAsync(_server.SmtpPort, Ct);
+        await smtp.AuthenticateAsync("metrics", _secret, Ct);
+        string reply = await smtp.SendAsync(SmtpClients.Message("ops@sender.test", rcpt, "metrics over smtp"), Ct);
+        await smtp.DisconnectAsync(quit: true, Ct);
+        const string Queued = "queued as ";
+        int at = reply.IndexOf(Queued, StringComparison.Ordinal);
+        Assert.True(at >= 0, reply);
+        return reply[(at + Queued.Length)..].Trim();
     }
 
     /// <summary>GET /metrics without a key: the server listens on loopback, where /metrics is open.</summary>
