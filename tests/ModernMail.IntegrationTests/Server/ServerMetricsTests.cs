@@ -74,6 +74,8 @@ public sealed partial class ServerMetricsTests : IAsyncLifetime
         Assert.Contains("# TYPE modernmail_recipients_total counter", text, StringComparison.Ordinal);
         Assert.Contains("service_name=\"mailbroker\"", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE modernmail_delivery_attempt_duration_seconds histogram", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE modernmail_queue_recipients gauge", text, StringComparison.Ordinal);
+        Assert.Contains("state=\"queued\"", text, StringComparison.Ordinal);
         // Bounded labels: no recipient address or domain anywhere in the scrape.
         Assert.DoesNotContain("@", text, StringComparison.Ordinal);
         Assert.DoesNotContain(TestWorld.DomainA, text, StringComparison.OrdinalIgnoreCase);

@@ -170,6 +170,40 @@ public sealed class MailMetricsTests
         Assert.Contains(lookup.Tags["outcome"], new object[] { "timeout", "server_failure" });
     }
 
+    [Fact]
+    public async Task QueueDepthGauge_CountsPendingByState_AndAsksTheStoreAtMostOncePerInterval()
+    {
+        using var telemetry = new TelemetryRecorder();
+        await using var bed = new QueueTestBed();
+        await bed.EnqueueAsync("sender@sender.test", "a@a.test", "b@b.test");
+
+        using (var registration = QueueDepthGauge.Register(bed.Queue.Store, bed.Time))
+        {
+            await registration.Source.Refresh;
+            telemetry.Observe();
+            Assert.Equal(2, telemetry.Last("modernmail.queue.recipients", ("state", "queued")));
+            Assert.Equal(0, telemetry.Last("modernmail.queue.recipients", ("state", "deferred")));
+
+            await bed.EnqueueAsync("sender@sender.test", "c@c.test");
+            telemetry.Observe();
+            telemetry.Observe();
+            // Within the interval: the last counts, and no query.
+            Assert.Equal(2, telemetry.Last("modernmail.queue.recipients", ("state", "queued")));
+            Assert.Equal(1, registration.Source.Queries);
+
+            bed.Time.Advance(QueueDepthGauge.RefreshInterval);
+            telemetry.Observe();
+            await registration.Source.Refresh;
+            telemetry.Observe();
+            Assert.Equal(3, telemetry.Last("modernmail.queue.recipients", ("state", "queued")));
+            Assert.Equal(2, registration.Source.Queries);
+        }
+
+        int before = telemetry.Measurements("modernmail.queue.recipients").Count();
+        telemetry.Observe();
+        Assert.Equal(before, telemetry.Measurements("modernmail.queue.recipients").Count()); // unregistered: nothing reported
+    }
+
     [Theory]
     [InlineData("gmail-smtp-in.l.google.com", "example.com", "google")]
     [InlineData("aspmx.l.google.com.", "company.example", "google")]
@@ -248,7 +282,16 @@ public sealed class MailMetricsTests
         public IEnumerable<Measurement> Measurements(string instrument) => _measurements.Where(m => m.Instrument == instrument);
 
         public double Sum(string instrument, params (string Key, string Value)[] tags) =>
-            Measurements(instrument).Where(m => tags.All(t => m.Tags.TryGetValue(t.Key, out var v) && Equals(v, t.Value))).Sum(m => m.Value);
+            Matching(instrument, tags).Sum(m => m.Value);
+
+        public double Last(string instrument, params (string Key, string Value)[] tags) =>
+            Matching(instrument, tags).Last().Value;
+
+        /// <summary>Asks the observable instruments (the queue depth gauge) for their values, as a scrape does.</summary>
+        public void Observe() => _meters.RecordObservableInstruments();
+
+        private IEnumerable<Measurement> Matching(string instrument, (string Key, string Value)[] tags) =>
+            Measurements(instrument).Where(m => tags.All(t => m.Tags.TryGetValue(t.Key, out var v) && Equals(v, t.Value)));
 
         public void Dispose()
         {
