@@ -120,6 +120,10 @@ public sealed partial class QueueWorker
     /// <summary>Counts the committed outcomes (the store has them: a crash before the commit counts nothing twice) and the latency of deliveries.</summary>
     private void RecordOutcomes(QueueLease lease, List<RecipientOutcome> outcomes, Activity? activity)
     {
+        if (activity is null && !MailTelemetry.Recipients.Enabled && !MailTelemetry.DeliveryLatency.Enabled)
+        {
+            return;
+        }
         var now = _time.GetUtcNow();
         int failed = 0;
         for (int i = 0; i < outcomes.Count; i++)
