@@ -6,6 +6,7 @@ using ModernMail.Diagnostics;
 using ModernMail.Dkim;
 using ModernMail.Dns;
 using ModernMail.Queue;
+using ModernMail.Routing.Internal;
 using ModernMail.Tests.Delivery;
 using ModernMail.Tests.Queue;
 using Xunit;
@@ -153,6 +154,28 @@ public sealed class MailMetricsTests
         var sign = Assert.Single(telemetry.Spans, a => a.OperationName == "sign");
         Assert.Equal("sender.test", sign.GetTagItem("modernmail.dkim.domain"));
         Assert.Equal("ed", sign.GetTagItem("modernmail.dkim.selector"));
+    }
+
+    [Fact]
+    public async Task MxRouter_Resolve_OneSpanPerDomain_FailedForNxDomain_NoneForStaticRoutes()
+    {
+        using var telemetry = new TelemetryRecorder();
+        var dns = new InMemoryDnsLookup();
+        dns.AddMx("mail.example", 10, "mx1.mail.example");
+        dns.AddMx("mail.example", 20, "mx2.mail.example");
+        var router = new MxRouter(dns, [new("routed.example", "127.0.0.1:2525")], 25, new Random(1));
+
+        await router.RouteAsync("mail.example", Ct);
+        await router.RouteAsync("missing.example", Ct);
+        await router.RouteAsync("routed.example", Ct);
+
+        var spans = telemetry.Spans.Where(a => a.OperationName == "resolve").ToList();
+        Assert.Equal(2, spans.Count);
+        var found = Assert.Single(spans, a => Equals(a.GetTagItem("dns.question.name"), "mail.example"));
+        Assert.Equal(2, found.GetTagItem("modernmail.mx.count"));
+        Assert.Equal(ActivityStatusCode.Unset, found.Status);
+        var missing = Assert.Single(spans, a => Equals(a.GetTagItem("dns.question.name"), "missing.example"));
+        Assert.Equal(ActivityStatusCode.Error, missing.Status);
     }
 
     [Fact]
