@@ -286,6 +286,7 @@ public sealed class MailServer : IAsyncDisposable
         builder.Services.AddOpenApi();
         builder.Services.AddHostedService(_ => new QueueWorkerService(worker, settings.Delivery.Grace));
         builder.Services.AddHostedService<IdempotencyPurgeService>();
+        MetricsEndpoint.AddMetrics(builder.Services);
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = _ => true });
@@ -306,6 +307,7 @@ public sealed class MailServer : IAsyncDisposable
         });
         app.MapOpenApi();
         HealthEndpoints.Map(app);
+        MetricsEndpoint.Map(app);
         MessageEndpoints.Map(app);
         TlsEndpoints.Map(app);
         EventEndpoints.Map(app);

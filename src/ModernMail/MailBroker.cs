@@ -2,6 +2,7 @@ using System.Net.Mail;
 using System.Text;
 using ModernMail.Delivery;
 using ModernMail.Delivery.Internal;
+using ModernMail.Diagnostics;
 using ModernMail.Dkim;
 using ModernMail.Dns;
 using ModernMail.Mime;
@@ -69,10 +70,30 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
     public async Task<IReadOnlyList<DeliveryResult>> SendAsync(MailMessage message, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        using var activity = MailTelemetry.StartSubmit(MailTelemetry.DoorLibrary);
         var prepared = await _preparer.PrepareAsync(message, withEnvelope: true, cancellationToken).ConfigureAwait(false);
         await using (prepared.ConfigureAwait(false))
         {
-            return await _transport.DeliverAsync(prepared.Envelope!, prepared.Data, cancellationToken).ConfigureAwait(false);
+            MailTelemetry.MessageSubmitted(MailTelemetry.DoorLibrary);
+            var results = await _transport.DeliverAsync(prepared.Envelope!, prepared.Data, cancellationToken).ConfigureAwait(false);
+            Record(results, activity);
+            return results;
+        }
+    }
+
+    /// <summary>Counts each recipient's outcome: without a queue, a transient failure is as far as it gets (deferred to the caller).</summary>
+    private static void Record(IReadOnlyList<DeliveryResult> results, System.Diagnostics.Activity? activity)
+    {
+        int failed = 0;
+        foreach (var result in results)
+        {
+            var state = result.Delivered ? Queue.RecipientState.Delivered : result.IsTransient ? Queue.RecipientState.Deferred : Queue.RecipientState.Bounced;
+            failed += result.Delivered ? 0 : 1;
+            MailTelemetry.RecipientReached(state, result.MxHost, result.Recipient.Address, result.Category);
+        }
+        if (failed > 0)
+        {
+            MailTelemetry.Fail(activity, $"{failed} of {results.Count} recipients not delivered");
         }
     }
 

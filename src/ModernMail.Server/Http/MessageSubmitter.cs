@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using ModernMail.Diagnostics;
 using ModernMail.Dkim;
 using ModernMail.Mime;
 using ModernMail.Queue;
@@ -106,6 +107,18 @@ internal sealed class MessageSubmitter
 
     private async Task<ApiOutcome> SubmitAsync(StoredApiKey key, MessageRequest? request, string prefix, string? id, CancellationToken cancellationToken)
     {
+        using var activity = MailTelemetry.StartSubmit(MailTelemetry.DoorApi);
+        var outcome = await SubmitCoreAsync(key, request, prefix, id, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("http.response.status_code", outcome.Status);
+        if (outcome.Status >= 400)
+        {
+            MailTelemetry.Fail(activity, $"refused with {outcome.Status}");
+        }
+        return outcome;
+    }
+
+    private async Task<ApiOutcome> SubmitCoreAsync(StoredApiKey key, MessageRequest? request, string prefix, string? id, CancellationToken cancellationToken)
+    {
         if (request is null)
         {
             return ApiOutcome.Problem(ApiProblem.BadJson("The message must be a JSON object.", prefix.Length > 0 ? prefix.TrimEnd('.') : null));
@@ -113,8 +126,8 @@ internal sealed class MessageSubmitter
         try
         {
             var (tags, metadata) = MessageMapper.ClientData(request, prefix);
-            // Events carry the client's tags and metadata; the trace of this request follows the message to its delivery attempts.
-            var details = new EntryDetails(null, Annotations(tags, metadata), System.Diagnostics.Activity.Current?.Id);
+            // Events carry the client's tags and metadata; the trace of this request (its submit span) follows the message to its delivery attempts.
+            var details = new EntryDetails(null, Annotations(tags, metadata), System.Diagnostics.Activity.Current?.Id) { Door = MailTelemetry.DoorApi };
             IReadOnlyList<SubmittedMessage> copies = MessageMapper.IsRaw(request)
                 ? await SubmitRawAsync(key, request, prefix, id, details, cancellationToken).ConfigureAwait(false)
                 : await SubmitStructuredAsync(key, request, prefix, id, details, cancellationToken).ConfigureAwait(false);

@@ -1,11 +1,14 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Mail;
 using ModernMail.Delivery;
+using ModernMail.Diagnostics;
 using ModernMail.Dkim;
 using ModernMail.Mime;
 using ModernMail.Queue;
+using ModernMail.Queue.Internal;
 using ModernMail.Routing.Internal;
 using ModernMail.Server.Internal;
 using ModernMail.Server.Submission;
@@ -310,6 +313,18 @@ internal sealed partial class SubmissionSession
     /// <summary>Queues the message through the same path as the HTTP API's raw messages; returns the reply for the final dot.</summary>
     private async Task<string> SubmitAsync(byte[] data, CancellationToken abort)
     {
+        using var activity = MailTelemetry.StartSubmit(MailTelemetry.DoorSmtp);
+        string reply = await SubmitCoreAsync(data, abort).ConfigureAwait(false);
+        activity?.SetTag("smtp.reply.code", reply[..3]);
+        if (reply[0] != '2')
+        {
+            MailTelemetry.Fail(activity, reply[..Math.Min(reply.Length, 9)]);
+        }
+        return reply;
+    }
+
+    private async Task<string> SubmitCoreAsync(byte[] data, CancellationToken abort)
+    {
         // _key and _sender are set: DATA is accepted only in the Recipients state, which needs an authenticated MAIL.
         var key = _key!;
         try
@@ -327,7 +342,9 @@ internal sealed partial class SubmissionSession
                 bytes = RawMessage.AddMissingDateAndMessageId(bytes, HostName, _listener.Time.GetUtcNow());
             }
             var envelope = new Envelope(_sender!, [.. _recipients]) { RequireTls = _requireTls };
-            SubmittedMessage queued = await _listener.Queues.EnqueueRawAsync(envelope, bytes, from, signed, abort).ConfigureAwait(false);
+            // The submit span's traceparent is stored with the message, so its delivery attempts join this trace.
+            var details = new EntryDetails(null, null, Activity.Current?.Id) { Door = MailTelemetry.DoorSmtp };
+            SubmittedMessage queued = await _listener.Queues.EnqueueRawAsync(envelope, bytes, from, signed, id: null, details, abort).ConfigureAwait(false);
             ServerLog.MessageQueued(_listener.Logger, queued.Id, key.Name, queued.Recipients.Count);
             return $"250 2.0.0 Ok: queued as {queued.Id}";
         }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using ModernMail.Delivery.Internal;
+using ModernMail.Diagnostics;
 using ModernMail.Smtp;
 using ModernMail.Smtp.Internal;
 using ModernMail.Tls;
@@ -10,7 +12,61 @@ namespace ModernMail.Delivery;
 public sealed partial class SmtpTransport
 {
     /// <summary>Delivers the group via one address; a null failure when the recipients' fate is decided, else why this address could not be used.</summary>
+    /// <remarks>One "attempt" span and one <c>modernmail.delivery.attempt.duration</c> measurement per address tried.</remarks>
     private async Task<Attempt> TryDeliverViaAsync(DomainDelivery request, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        bool timed = MailTelemetry.AttemptDuration.Enabled;
+        if (!timed && !MailTelemetry.Source.HasListeners())
+        {
+            return await TryDeliverViaCoreAsync(request, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
+        }
+        long start = Stopwatch.GetTimestamp();
+        using var activity = MailTelemetry.Source.StartActivity("attempt", ActivityKind.Client);
+        if (activity is not null)
+        {
+            activity.SetTag("server.address", host);
+            activity.SetTag("server.port", endPoint.Port);
+            activity.SetTag("network.peer.address", endPoint.Address.ToString());
+            activity.SetTag("modernmail.recipients", request.Group.Recipients.Count);
+        }
+        string outcome = "failed";
+        try
+        {
+            var attempt = await TryDeliverViaCoreAsync(request, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
+            if (attempt.Failure is not null)
+            {
+                MailTelemetry.Fail(activity, attempt.Failure);
+                return attempt;
+            }
+            int delivered = 0;
+            foreach (int index in request.Group.Indexes)
+            {
+                delivered += request.Results[index] is { Delivered: true } ? 1 : 0;
+            }
+            activity?.SetTag("modernmail.recipients.delivered", delivered);
+            outcome = delivered > 0 ? "delivered" : "rejected";
+            if (delivered == 0)
+            {
+                MailTelemetry.Fail(activity, "no recipient was accepted");
+            }
+            return attempt;
+        }
+        catch (Exception ex)
+        {
+            MailTelemetry.Fail(activity, ex.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            if (timed)
+            {
+                var tags = new TagList { { "outcome", outcome }, { "provider", ProviderRollup.Of(host, request.Group.Domain) } };
+                MailTelemetry.AttemptDuration.Record(MailTelemetry.SecondsSince(start), tags);
+            }
+        }
+    }
+
+    private async Task<Attempt> TryDeliverViaCoreAsync(DomainDelivery request, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         string key = SmtpSessionPool.KeyOf(host, endPoint) + "|" + hostPlan.PoolKey;
         var attempt = await AcquireAsync(key, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);

@@ -1,10 +1,12 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using ModernMail.Diagnostics;
 using ModernMail.Dkim.Internal;
 
 namespace ModernMail.Dkim;
@@ -93,6 +95,29 @@ public sealed class DkimSigner : IDisposable
     /// <exception cref="DkimException">The header block is larger than the configured limit.</exception>
     public DkimSignResult CreateSignature(ReadOnlySpan<byte> message)
     {
+        if (!MailTelemetry.DkimSignDuration.Enabled && !MailTelemetry.Source.HasListeners())
+        {
+            return CreateSignatureCore(message);
+        }
+        long start = Stopwatch.GetTimestamp();
+        using var activity = StartSign([this]);
+        try
+        {
+            return CreateSignatureCore(message);
+        }
+        catch (DkimException ex)
+        {
+            MailTelemetry.Fail(activity, ex.Message);
+            throw;
+        }
+        finally
+        {
+            RecordSign(start);
+        }
+    }
+
+    private DkimSignResult CreateSignatureCore(ReadOnlySpan<byte> message)
+    {
         using HeaderBlock block = HeaderBlock.Read(message, _options.MaxHeaderBytes, out int bodyOffset);
         using var hasher = new DkimBodyHasher(_bodyCanonicalization);
         hasher.Append(message[bodyOffset..]);
@@ -123,7 +148,50 @@ public sealed class DkimSigner : IDisposable
         {
             return [];
         }
+        if (!MailTelemetry.DkimSignDuration.Enabled && !MailTelemetry.Source.HasListeners())
+        {
+            return await SignAllCoreAsync(signers, message, cancellationToken).ConfigureAwait(false);
+        }
+        long start = Stopwatch.GetTimestamp();
+        using var activity = StartSign(signers);
+        try
+        {
+            return await SignAllCoreAsync(signers, message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DkimException ex)
+        {
+            MailTelemetry.Fail(activity, ex.Message);
+            throw;
+        }
+        finally
+        {
+            RecordSign(start);
+        }
+    }
 
+    /// <summary>The "sign" span: the signing domain and selector of each signer (public DNS names, no secrets).</summary>
+    private static Activity? StartSign(IReadOnlyList<DkimSigner> signers)
+    {
+        var activity = MailTelemetry.Source.StartActivity("sign", ActivityKind.Internal);
+        if (activity is not null)
+        {
+            activity.SetTag("modernmail.dkim.domain", signers[0]._domain);
+            activity.SetTag("modernmail.dkim.selector", signers[0]._selector);
+            activity.SetTag("modernmail.dkim.signatures", signers.Count);
+        }
+        return activity;
+    }
+
+    private static void RecordSign(long start)
+    {
+        if (MailTelemetry.DkimSignDuration.Enabled)
+        {
+            MailTelemetry.DkimSignDuration.Record(MailTelemetry.SecondsSince(start));
+        }
+    }
+
+    private static async Task<DkimSignResult[]> SignAllCoreAsync(IReadOnlyList<DkimSigner> signers, Stream message, CancellationToken cancellationToken)
+    {
         int maxHeaderBytes = int.MaxValue;
         foreach (DkimSigner signer in signers)
         {

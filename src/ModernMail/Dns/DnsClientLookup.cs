@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
+using ModernMail.Diagnostics;
 using ModernMail.Dns.Internal;
 using ModernMail.Internal;
 using ModernMail.Tls;
@@ -152,6 +154,41 @@ public sealed class DnsClientLookup : IDnsLookup
         string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(name);
+        if (!MailTelemetry.DnsLookupDuration.Enabled)
+        {
+            return await QueryCoreAsync(name, type, select, cancellationToken).ConfigureAwait(false);
+        }
+        long start = Stopwatch.GetTimestamp();
+        var result = await QueryCoreAsync(name, type, select, cancellationToken).ConfigureAwait(false);
+        var tags = new TagList { { "type", TypeName(type) }, { "outcome", OutcomeName(result.Outcome) } };
+        MailTelemetry.DnsLookupDuration.Record(MailTelemetry.SecondsSince(start), tags);
+        return result;
+    }
+
+    private static string TypeName(QueryType type) => type switch
+    {
+        QueryType.A => "A",
+        QueryType.AAAA => "AAAA",
+        QueryType.MX => "MX",
+        QueryType.TXT => "TXT",
+        QueryType.PTR => "PTR",
+        QueryType.TLSA => "TLSA",
+        _ => "other",
+    };
+
+    /// <summary>The outcome tag of <c>modernmail.dns.lookup.duration</c>.</summary>
+    internal static string OutcomeName(DnsOutcome outcome) => outcome switch
+    {
+        DnsOutcome.Found => "found",
+        DnsOutcome.NoRecords => "no_records",
+        DnsOutcome.NoSuchDomain => "no_such_domain",
+        DnsOutcome.Timeout => "timeout",
+        _ => "server_failure",
+    };
+
+    private async Task<DnsQueryResult<T>> QueryCoreAsync<T>(
+        string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select, CancellationToken cancellationToken)
+    {
         IDnsQueryResponse response;
         try
         {

@@ -66,6 +66,14 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>When the earliest undelivered recipient is due; null when nothing is pending.</summary>
     Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Counts the recipients not yet final, by state (<see cref="RecipientState.Queued"/>, <see cref="RecipientState.Delivering"/>,
+    /// <see cref="RecipientState.Deferred"/>); a state without recipients is left out.</summary>
+    /// <remarks>For the <c>modernmail.queue.recipients</c> gauge, which asks at most once per 5 seconds. A store that cannot count
+    /// answers <see cref="NotSupportedException"/> (the default), and the gauge reports nothing for it.</remarks>
+    /// <exception cref="QueueStoreException">The store failed.</exception>
+    Task<IReadOnlyDictionary<RecipientState, long>> CountPendingAsync(CancellationToken cancellationToken = default) =>
+        Task.FromException<IReadOnlyDictionary<RecipientState, long>>(new NotSupportedException($"{GetType().Name} does not count recipients by state."));
+
     /// <summary>Reads events in commit order (see <see cref="EventQuery"/>); pass the last event's <see cref="QueueEvent.Cursor"/> to go on.</summary>
     /// <exception cref="ArgumentException">The cursor is not one this store issued.</exception>
     Task<IReadOnlyList<QueueEvent>> ReadEventsAsync(EventQuery query, CancellationToken cancellationToken = default);

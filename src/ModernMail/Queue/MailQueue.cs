@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Net.Mail;
 using ModernMail.Delivery;
 using ModernMail.Delivery.Internal;
+using ModernMail.Diagnostics;
 using ModernMail.Dkim;
 using ModernMail.Mime;
 using ModernMail.Queue.Internal;
@@ -69,8 +71,11 @@ public sealed class MailQueue : IAsyncDisposable
     /// <summary>Stores a composed message (raw RFC 5322 bytes, CRLF, already signed) for delivery; returns its queue id once it is durably committed.</summary>
     /// <exception cref="ArgumentException">The envelope has no recipients, or an address cannot be used in the envelope (the rules of <see cref="SmtpTransport.DeliverAsync"/>).</exception>
     /// <exception cref="QueueStoreException">The message was not stored.</exception>
-    public Task<string> EnqueueAsync(Envelope envelope, Stream message, CancellationToken cancellationToken = default) =>
-        EnqueueAsync(envelope, message, id: null, cancellationToken);
+    public async Task<string> EnqueueAsync(Envelope envelope, Stream message, CancellationToken cancellationToken = default)
+    {
+        using var activity = MailTelemetry.StartSubmit(MailTelemetry.DoorQueue);
+        return await EnqueueAsync(envelope, message, id: null, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Stores a composed message under <paramref name="id"/> (a new id when null) unless a message with that id is
     /// stored already: how an idempotent submission resumed after a crash queues nothing twice.</summary>
@@ -106,10 +111,12 @@ public sealed class MailQueue : IAsyncDisposable
         {
             SenderDomain = details.SenderDomain,
             Annotations = details.Annotations,
-            TraceParent = details.TraceParent,
+            // The submission's span (or the caller's), so the delivery attempts join the trace of the submission.
+            TraceParent = details.TraceParent ?? Activity.Current?.Id,
         };
         var states = await _store.EnqueueAsync(entry, message, cancellationToken).ConfigureAwait(false);
         Enqueued?.Invoke();
+        RecordEnqueued(envelope, details.Door, states);
         return new EnqueuedMessage(id, states);
     }
 
@@ -122,8 +129,11 @@ public sealed class MailQueue : IAsyncDisposable
     /// <exception cref="ArgumentException">The message has no recipients, or an address is not deliverable.</exception>
     /// <exception cref="DkimException">A DKIM identity of the options is invalid.</exception>
     /// <exception cref="QueueStoreException">The message was not stored.</exception>
-    public Task<string> EnqueueAsync(MailMessage message, CancellationToken cancellationToken = default) =>
-        EnqueueAsync(message, id: null, cancellationToken);
+    public async Task<string> EnqueueAsync(MailMessage message, CancellationToken cancellationToken = default)
+    {
+        using var activity = MailTelemetry.StartSubmit(MailTelemetry.DoorQueue);
+        return await EnqueueAsync(message, id: null, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>As <see cref="EnqueueAsync(MailMessage, CancellationToken)"/>, under a given id (see <see cref="EnqueueAsync(Envelope, Stream, string, CancellationToken)"/>).</summary>
     internal Task<string> EnqueueAsync(MailMessage message, string? id, CancellationToken cancellationToken) =>
@@ -228,6 +238,19 @@ public sealed class MailQueue : IAsyncDisposable
         finally
         {
             _initLock.Release();
+        }
+    }
+
+    /// <summary>Counts the stored message by its door, and the recipients the suppression list stopped at the door.</summary>
+    private static void RecordEnqueued(Envelope envelope, string door, IReadOnlyList<RecipientState> states)
+    {
+        MailTelemetry.MessageSubmitted(door);
+        for (int i = 0; i < states.Count && i < envelope.Recipients.Count; i++)
+        {
+            if (states[i] == RecipientState.Suppressed)
+            {
+                MailTelemetry.RecipientReached(RecipientState.Suppressed, null, envelope.Recipients[i].Address, BounceCategory.None);
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Net.Mail;
 using ModernMail.Delivery;
+using ModernMail.Diagnostics;
 using ModernMail.Queue.Internal;
 using ModernMail.Routing.Internal;
 
@@ -11,6 +13,7 @@ public sealed partial class QueueWorker
 {
     private async Task DeliverAsync(QueueLease lease, CancellationToken cancellationToken)
     {
+        using var activity = StartDeliver(lease);
         var stream = await _queue.Store.OpenMessageAsync(lease.Id, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
@@ -81,6 +84,7 @@ public sealed partial class QueueWorker
             }
 
             await CompleteAsync(lease, outcomes, bounce, cancellationToken).ConfigureAwait(false);
+            RecordOutcomes(lease, outcomes, activity);
             if (bounce is not null)
             {
                 QueueLog.BounceQueued(_logger, lease.Id, bounce.Entry.Id, lease.Sender ?? "", failed.Count);
@@ -96,6 +100,50 @@ public sealed partial class QueueWorker
                     Category = outcome.Category,
                 });
             }
+        }
+    }
+
+    /// <summary>The span of one delivery of a lease, a child of the submission's span when the message carries its traceparent.</summary>
+    private static Activity? StartDeliver(QueueLease lease)
+    {
+        if (!MailTelemetry.Source.HasListeners())
+        {
+            return null;
+        }
+        ActivityContext.TryParse(lease.TraceParent, null, isRemote: true, out var parent);
+        var activity = MailTelemetry.Source.StartActivity("deliver", ActivityKind.Internal, parent);
+        activity?.SetTag("modernmail.message.id", lease.Id);
+        activity?.SetTag("modernmail.recipients", lease.Recipients.Count);
+        return activity;
+    }
+
+    /// <summary>Counts the committed outcomes (the store has them: a crash before the commit counts nothing twice) and the latency of deliveries.</summary>
+    private void RecordOutcomes(QueueLease lease, List<RecipientOutcome> outcomes, Activity? activity)
+    {
+        if (activity is null && !MailTelemetry.Recipients.Enabled && !MailTelemetry.DeliveryLatency.Enabled)
+        {
+            return;
+        }
+        var now = _time.GetUtcNow();
+        int failed = 0;
+        for (int i = 0; i < outcomes.Count; i++)
+        {
+            var outcome = outcomes[i];
+            string address = AddressOf(lease, outcome.Index);
+            string? mx = outcome.MxHost;
+            MailTelemetry.RecipientReached(outcome.State, mx, address, outcome.Category);
+            if (outcome.State == RecipientState.Delivered)
+            {
+                MailTelemetry.Delivered(now - lease.CreatedAt, mx, address);
+            }
+            else if (outcome.State is RecipientState.Bounced or RecipientState.Expired)
+            {
+                failed++;
+            }
+        }
+        if (failed > 0)
+        {
+            MailTelemetry.Fail(activity, $"{failed} of {outcomes.Count} recipients bounced or expired");
         }
     }
 

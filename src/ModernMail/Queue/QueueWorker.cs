@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModernMail.Delivery;
+using ModernMail.Diagnostics;
 using ModernMail.Queue.Internal;
 using ModernMail.Routing.Internal;
 
@@ -31,6 +32,7 @@ public sealed partial class QueueWorker : IAsyncDisposable
     private CancellationTokenSource? _aborting;
     private Task? _loop;
     private Task? _renewal;
+    private QueueDepthGauge.Registration? _depth;
 
     /// <summary>Creates a worker for <paramref name="queue"/> that delivers through <paramref name="transport"/>.</summary>
     public QueueWorker(MailQueue queue, IMailTransport transport, ILogger<QueueWorker>? logger = null)
@@ -72,6 +74,8 @@ public sealed partial class QueueWorker : IAsyncDisposable
         _queue.Enqueued += Wake;
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
         _renewal = Task.Run(() => RenewAsync(_stopping.Token), CancellationToken.None);
+        // The queue depth gauge counts this store while a worker delivers from it.
+        _depth = QueueDepthGauge.Register(_queue.Store, _time);
         QueueLog.WorkerStarted(_logger, Owner, _options.Store);
     }
 
@@ -84,6 +88,8 @@ public sealed partial class QueueWorker : IAsyncDisposable
             return;
         }
         _queue.Enqueued -= Wake;
+        _depth?.Dispose();
+        _depth = null;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         int remaining = _inFlight.Count;

@@ -109,6 +109,9 @@ public sealed class SqliteQueueStore : IQueueStore
     /// <inheritdoc />
     public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => _core.GetNextDueAsync(cancellationToken);
 
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<RecipientState, long>> CountPendingAsync(CancellationToken cancellationToken = default) => _core.CountPendingAsync(cancellationToken);
+
     /// <inheritdoc/>
     public Task<IReadOnlyList<QueueEvent>> ReadEventsAsync(EventQuery query, CancellationToken cancellationToken = default) => _core.ReadEventsAsync(query, cancellationToken);
 

@@ -7,4 +7,7 @@ namespace ModernMail.Queue.Internal;
 internal sealed record EntryDetails(string? SenderDomain, string? Annotations, string? TraceParent)
 {
     public static EntryDetails None { get; } = new(null, null, null);
+
+    /// <summary>The door the message came in by, for <c>modernmail.messages.submitted</c> (see <see cref="Diagnostics.MailTelemetry"/>).</summary>
+    public string Door { get; init; } = Diagnostics.MailTelemetry.DoorQueue;
 }

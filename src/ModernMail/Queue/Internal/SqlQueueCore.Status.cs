@@ -214,6 +214,31 @@ internal abstract partial class SqlQueueCore
         }, cancellationToken);
     }
 
+    public Task<IReadOnlyDictionary<RecipientState, long>> CountPendingAsync(CancellationToken cancellationToken)
+    {
+        return RunAsync<IReadOnlyDictionary<RecipientState, long>>("count recipients", async ct =>
+        {
+            var connection = await OpenAsync(ct).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                // Only messages with something pending (the next_attempt_at index), not the whole history of final recipients.
+                using var command = Command(connection, null,
+                    "SELECT r.state, COUNT(*) FROM mm_recipients r JOIN mm_messages m ON m.id = r.message_id " +
+                    "WHERE m.next_attempt_at IS NOT NULL AND r.state IN " + PendingStates + " GROUP BY r.state");
+                var counts = new Dictionary<RecipientState, long>();
+                var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        counts[(RecipientState)GetInt(reader, 0)] = GetLong(reader, 1);
+                    }
+                }
+                return counts;
+            }
+        }, cancellationToken);
+    }
+
     public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken)
     {
         return RunAsync<DateTimeOffset?>("read schedule", async ct =>

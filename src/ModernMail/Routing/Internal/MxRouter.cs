@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using ModernMail.Diagnostics;
 using ModernMail.Dns;
 
 namespace ModernMail.Routing.Internal;
@@ -81,6 +83,22 @@ internal sealed class MxRouter
         {
             return new DomainRoute(RouteStatus.Ok, [route], Static: true);
         }
+        using var activity = MailTelemetry.Source.StartActivity("resolve", ActivityKind.Internal);
+        activity?.SetTag("dns.question.name", domain);
+        var result = await ResolveAsync(domain, cancellationToken).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            activity.SetTag("modernmail.mx.count", result.Hosts.Count);
+            if (result.Status != RouteStatus.Ok)
+            {
+                MailTelemetry.Fail(activity, result.Error ?? result.Status.ToString());
+            }
+        }
+        return result;
+    }
+
+    private async Task<DomainRoute> ResolveAsync(string domain, CancellationToken cancellationToken)
+    {
         var mx = await _dns.QueryMxAsync(domain, cancellationToken).ConfigureAwait(false);
         switch (mx.Outcome)
         {

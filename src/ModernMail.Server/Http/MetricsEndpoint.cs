@@ -1,0 +1,78 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModernMail.Diagnostics;
+using ModernMail.Server.Internal;
+using ModernMail.Server.Keys;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace ModernMail.Server.Http;
+
+/// <summary>GET /metrics: the "ModernMail" meter in Prometheus text format.</summary>
+/// <remarks>
+/// OpenTelemetry's SDK and its Prometheus exporter rather than prometheus-net: the library records with
+/// System.Diagnostics.Metrics only, and the OpenTelemetry SDK is the one pipeline that also carries the traces and the
+/// OTLP export the server is to offer, so a second metrics system is not needed; its exporter turns our OpenTelemetry
+/// names and units into Prometheus ones (<c>modernmail.recipients</c> becomes <c>modernmail_recipients_total</c>,
+/// a histogram in "s" gets <c>_seconds</c>). The price: the ASP.NET Core exporter is published as a prerelease only.
+/// Access: free on a loopback listener (the scraper on the same host); elsewhere an API key without a domain list,
+/// since the numbers cover every sender.
+/// </remarks>
+internal static class MetricsEndpoint
+{
+    public const string Path = "/metrics";
+
+    public static void AddMetrics(IServiceCollection services)
+    {
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("mailbroker", serviceVersion: MailTelemetry.Meter.Version))
+            .WithMetrics(metrics => metrics.AddMeter(MailTelemetry.Name).AddPrometheusExporter());
+    }
+
+    public static void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapPrometheusScrapingEndpoint(Path, meterProvider: null, configureBranchedPipeline: branch => branch.Use(CheckAccessAsync), optionsName: null)
+            .ExcludeFromDescription();
+    }
+
+    /// <summary>Lets the scrape through on a loopback listener, or with an active key that has no domain list; else 401 or 403.</summary>
+    internal static async Task CheckAccessAsync(HttpContext context, RequestDelegate next)
+    {
+        if (context.Connection.LocalIpAddress is { } local && IPAddress.IsLoopback(local))
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+        var logger = context.RequestServices.GetRequiredService<ILogger<ApiKeyService>>();
+        string header = context.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            ServerLog.AuthenticationFailed(logger, context.Connection.RemoteIpAddress?.ToString(), "no API key for /metrics");
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"mailbroker\"";
+            await ApiOutcome.Problem(new ApiProblem(401, "Unauthorized",
+                "/metrics needs \"Authorization: Bearer <API key>\" with a key for every domain, unless asked on a loopback address.", "Authorization")).WriteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var keys = context.RequestServices.GetRequiredService<ApiKeyService>();
+        var key = await keys.AuthenticateAsync(header[7..].Trim(), context.RequestAborted).ConfigureAwait(false);
+        if (key is null)
+        {
+            ServerLog.AuthenticationFailed(logger, context.Connection.RemoteIpAddress?.ToString(), "unknown, wrong or revoked key for /metrics");
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"mailbroker\", error=\"invalid_token\"";
+            await ApiOutcome.Problem(new ApiProblem(401, "Unauthorized", "The API key is unknown, wrong or revoked.", "Authorization")).WriteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (key.Domains.Count > 0)
+        {
+            await ApiOutcome.Problem(new ApiProblem(403, "Forbidden",
+                $"The API key \"{key.Name}\" is limited to {string.Join(", ", key.Domains)}; /metrics covers every sender and needs a key without a domain list.", "Authorization"))
+                .WriteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        await next(context).ConfigureAwait(false);
+    }
+}
