@@ -151,14 +151,18 @@ public sealed class MailServer : IAsyncDisposable
                 serverStore = new SqliteServerStore(settings.DataDirectory);
                 await serverStore.InitializeAsync(cancellationToken).ConfigureAwait(false);
             }
+            // The links point at the HTTP API's /u/TOKEN: without HTTP there are none.
+            var unsubscribe = endpoints.Count > 0 ? UnsubscribeLinks.Create(settings, Describe(endpoints[0])) : null;
             if (!settings.Smtp.IsDisabled)
             {
                 // serverStore is opened above whenever SMTP is on.
-                smtp = new SubmissionListener(settings.Smtp, settings.HostName, queues, new ApiKeyService(serverStore!, TimeProvider.System), loggerFactory, TimeProvider.System);
+                smtp = new SubmissionListener(settings.Smtp, settings.HostName, queues, new ApiKeyService(serverStore!, TimeProvider.System), loggerFactory, TimeProvider.System)
+                {
+                    Unsubscribe = unsubscribe,
+                };
             }
             if (endpoints.Count > 0)
             {
-                var unsubscribe = UnsubscribeLinks.Create(settings, Describe(endpoints[0]));
                 app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore!, worker, tlsState.Reports, tlsRecorder, unsubscribe);
             }
             var hooks = new WebhookService(webhooks, store, loggerFactory, TimeProvider.System);

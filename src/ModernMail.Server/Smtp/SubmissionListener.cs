@@ -10,6 +10,8 @@ using ModernMail.Server.Internal;
 using ModernMail.Server.Keys;
 using ModernMail.Server.Submission;
 
+using ModernMail.Server.Unsubscribe;
+
 namespace ModernMail.Server.Smtp;
 
 /// <summary>The SMTP submission listener: accepts connections on the configured addresses and runs a <see cref="SubmissionSession"/> for each.</summary>
@@ -61,6 +63,9 @@ internal sealed class SubmissionListener : IAsyncDisposable
     public string HostName { get; }
 
     public SubmissionQueue Queues { get; }
+
+    /// <summary>The one-click unsubscribe links for messages that ask for them (header X-ModernMail-Unsubscribe); null without the HTTP API.</summary>
+    public UnsubscribeLinks? Unsubscribe { get; init; }
 
     public ApiKeyService Keys { get; }
 

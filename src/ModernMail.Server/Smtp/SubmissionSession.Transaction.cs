@@ -17,6 +17,9 @@ namespace ModernMail.Server.Smtp;
 
 internal sealed partial class SubmissionSession
 {
+    /// <summary>The header field that asks for one-click unsubscribe links ("one-click"); removed before the message is queued.</summary>
+    internal const string UnsubscribeField = "X-ModernMail-Unsubscribe";
+
     private readonly List<MailAddress> _recipients = [];
     private readonly HashSet<string> _seen = new(StringComparer.OrdinalIgnoreCase);
     private MailAddress? _sender;
@@ -344,6 +347,28 @@ internal sealed partial class SubmissionSession
             var envelope = new Envelope(_sender!, [.. _recipients]) { RequireTls = _requireTls };
             // The submit span's traceparent is stored with the message, so its delivery attempts join this trace.
             var details = new EntryDetails(null, null, Activity.Current?.Id) { Door = MailTelemetry.DoorSmtp };
+            (bytes, string? unsubscribe) = RawMessage.TakeField(bytes, UnsubscribeField);
+            if (unsubscribe is not null)
+            {
+                if (!unsubscribe.Equals("one-click", StringComparison.OrdinalIgnoreCase))
+                {
+                    return $"554 5.6.0 {UnsubscribeField}: the only value is \"one-click\"";
+                }
+                if (signed || _listener.Unsubscribe is not { } links)
+                {
+                    return signed
+                        ? $"554 5.6.0 {UnsubscribeField} needs the server to DKIM-sign the message; send it without a DKIM-Signature"
+                        : $"554 5.6.0 {UnsubscribeField}: this server has no HTTP API to serve unsubscribe links";
+                }
+                var copies = await _listener.Queues.EnqueueRawCopiesAsync(envelope, bytes, from, id: null, details,
+                    (copy, rcpt) => links.HeadersFor(copy, rcpt, from.Host), abort).ConfigureAwait(false);
+                foreach (var copy in copies)
+                {
+                    ServerLog.MessageQueued(_listener.Logger, copy.Id, key.Name, copy.Recipients.Count);
+                }
+                // One id per recipient's copy would overrun a reply line (512 octets) at 100 recipients: the first, and how many more.
+                return copies.Count == 1 ? $"250 2.0.0 Ok: queued as {copies[0].Id}" : $"250 2.0.0 Ok: queued as {copies[0].Id} and {copies.Count - 1} more copies";
+            }
             SubmittedMessage queued = await _listener.Queues.EnqueueRawAsync(envelope, bytes, from, signed, id: null, details, abort).ConfigureAwait(false);
             ServerLog.MessageQueued(_listener.Logger, queued.Id, key.Name, queued.Recipients.Count);
             return $"250 2.0.0 Ok: queued as {queued.Id}";

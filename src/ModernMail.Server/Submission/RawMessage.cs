@@ -47,6 +47,51 @@ internal static class RawMessage
         return fixedUp;
     }
 
+    /// <summary>Removes every <paramref name="name"/> field (a control field for this server, not for recipients) from the header block
+    /// of a normalized message; returns the message without them and the last one's value, or the message itself and null.</summary>
+    public static (byte[] Message, string? Value) TakeField(byte[] message, string name)
+    {
+        int end = message.AsSpan().IndexOf("\r\n\r\n"u8);
+        if (end < 0)
+        {
+            return (message, null);
+        }
+        var kept = new List<byte>(message.Length);
+        string? value = null;
+        bool dropping = false;
+        int start = 0;
+        while (start < end + 2)
+        {
+            int lineEnd = message.AsSpan(start).IndexOf("\r\n"u8) + start + 2;
+            var line = message.AsSpan(start, lineEnd - start);
+            bool continuation = line.Length > 0 && (line[0] == (byte)' ' || line[0] == (byte)'\t');
+            if (!continuation)
+            {
+                int colon = line.IndexOf((byte)':');
+                dropping = colon > 0 && Encoding.ASCII.GetString(line[..colon]).Trim().Equals(name, StringComparison.OrdinalIgnoreCase);
+                if (dropping)
+                {
+                    value = Encoding.UTF8.GetString(line[(colon + 1)..]).Trim();
+                }
+            }
+            else if (dropping)
+            {
+                value += " " + Encoding.UTF8.GetString(line).Trim();
+            }
+            if (!dropping)
+            {
+                kept.AddRange(line);
+            }
+            start = lineEnd;
+        }
+        if (value is null)
+        {
+            return (message, null);
+        }
+        kept.AddRange(message.AsSpan(end + 2));
+        return (kept.ToArray(), value);
+    }
+
     /// <summary>Reads the header block of a CRLF message: the From address and whether a DKIM-Signature is present.</summary>
     /// <exception cref="MailMessageFormatException">There is no single parseable From field, or a header line is malformed (field "raw").</exception>
     public static (MailAddress From, bool Signed) ReadHeaders(ReadOnlySpan<byte> message, string field)

@@ -65,6 +65,43 @@ public sealed class SmtpSubmissionTests(SmtpFixture fixture) : IClassFixture<Smt
     }
 
     [Fact]
+    public async Task UnsubscribeHeader_OneSignedCopyPerRecipient_WithItsOwnListUnsubscribe()
+    {
+        string first = TestWorld.Unique("smtpunsub");
+        string second = TestWorld.Unique("smtpunsub");
+        var (exit, stdout, stderr) = await SmtpClients.RunPythonAsync("""
+            s = secure(connect())
+            s.login(USER, SECRET)
+            msg = f'From: news@sender.test\r\nTo: {ARGS[0]}, {ARGS[1]}\r\nSubject: smtp news\r\nX-ModernMail-Unsubscribe: one-click\r\n\r\nnews\r\n'.encode()
+            code, text = s.mail('news@sender.test')
+            for rcpt in ARGS:
+                s.rcpt(rcpt)
+            show('data', s.data(msg))
+            bad = msg.replace(b'one-click', b'two-clicks')
+            s.mail('news@sender.test'); s.rcpt(ARGS[0])
+            show('bad', s.data(bad))
+            s.quit()
+            """, Port, fixture.User, fixture.Secret, [first, second], cancellationToken: Ct);
+
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("data 250 2.0.0 Ok: queued as ", stdout, StringComparison.Ordinal);
+        Assert.Contains("and 1 more copies", stdout, StringComparison.Ordinal);
+        Assert.Contains("bad 554 5.6.0 X-ModernMail-Unsubscribe", stdout, StringComparison.Ordinal);
+        var tokens = new HashSet<string>();
+        foreach (string rcpt in (string[])[first, second])
+        {
+            string delivered = File.ReadAllText(Assert.Single(await TestWorld.WaitForMessagesAsync(rcpt, cancellationToken: Ct)));
+            var link = System.Text.RegularExpressions.Regex.Match(delivered, @"List-Unsubscribe: <http://127\.0\.0\.1:\d+/u/(?<token>[^>]+)>");
+            Assert.True(link.Success, delivered);
+            tokens.Add(link.Groups["token"].Value);
+            Assert.Contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click", delivered, StringComparison.Ordinal);
+            Assert.DoesNotContain("X-ModernMail-Unsubscribe", delivered, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("dkim=pass", delivered, StringComparison.Ordinal);
+        }
+        Assert.Equal(2, tokens.Count);
+    }
+
+    [Fact]
     public async Task NoAuth_OpenRelayAttempt_MailAndRcptGet530_BeforeAndAfterTls()
     {
         string rcpt = TestWorld.Unique("relay");

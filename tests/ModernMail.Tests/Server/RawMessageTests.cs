@@ -74,4 +74,15 @@ public sealed class RawMessageTests
         byte[] complete = "message-id: <x@y>\r\nDATE: Mon, 1 Dec 2026 00:00:00 +0000\r\nFrom: a@b.test\r\n\r\n"u8.ToArray();
         Assert.Same(complete, RawMessage.AddMissingDateAndMessageId(complete, "mx.b.test", now));
     }
+
+    [Fact]
+    public void TakeField_RemovesTheFoldedControlField_OnlyFromTheHeader()
+    {
+        byte[] message = Encoding.ASCII.GetBytes("From: a@b.test\r\nx-modernmail-unsubscribe: one-\r\n click\r\nSubject: s\r\n\r\nX-ModernMail-Unsubscribe: body\r\n");
+        var (rest, value) = RawMessage.TakeField(message, "X-ModernMail-Unsubscribe");
+        Assert.Equal("one- click", value);
+        Assert.Equal("From: a@b.test\r\nSubject: s\r\n\r\nX-ModernMail-Unsubscribe: body\r\n", Encoding.ASCII.GetString(rest));
+        byte[] without = Encoding.ASCII.GetBytes("From: a@b.test\r\n\r\nbody\r\n");
+        Assert.Same(without, RawMessage.TakeField(without, "X-ModernMail-Unsubscribe").Message);
+    }
 }
