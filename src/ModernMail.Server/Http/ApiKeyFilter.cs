@@ -25,23 +25,31 @@ internal sealed class ApiKeyFilter : IEndpointFilter
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         HttpContext http = context.HttpContext;
-        string header = http.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return Unauthorized(http, header.Length == 0 ? "No Authorization header: send \"Authorization: Bearer <API key>\"." : "The Authorization header is not \"Bearer <API key>\".", invalid: false);
-        }
-        StoredApiKey? key = await _keys.AuthenticateAsync(header[7..].Trim(), http.RequestAborted).ConfigureAwait(false);
+        var (key, refusal) = await AuthenticateAsync(http, _keys, _logger).ConfigureAwait(false);
         if (key is null)
         {
-            return Unauthorized(http, "The API key is unknown, wrong or revoked.", invalid: true);
+            return refusal;
         }
         http.Items[typeof(StoredApiKey)] = key;
         return await next(context).ConfigureAwait(false);
     }
 
-    private ApiOutcome Unauthorized(HttpContext http, string detail, bool invalid)
+    /// <summary>The active key of the request's "Authorization: Bearer" header, or the 401 to answer (logged, with its RFC 6750 challenge).</summary>
+    internal static async Task<(StoredApiKey? Key, ApiOutcome? Refusal)> AuthenticateAsync(HttpContext http, ApiKeyService keys, ILogger logger)
     {
-        ServerLog.AuthenticationFailed(_logger, http.Connection.RemoteIpAddress?.ToString(), detail);
+        string header = http.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, Unauthorized(http, logger,
+                header.Length == 0 ? "No Authorization header: send \"Authorization: Bearer <API key>\"." : "The Authorization header is not \"Bearer <API key>\".", invalid: false));
+        }
+        StoredApiKey? key = await keys.AuthenticateAsync(header[7..].Trim(), http.RequestAborted).ConfigureAwait(false);
+        return key is null ? (null, Unauthorized(http, logger, "The API key is unknown, wrong or revoked.", invalid: true)) : (key, null);
+    }
+
+    private static ApiOutcome Unauthorized(HttpContext http, ILogger logger, string detail, bool invalid)
+    {
+        ServerLog.AuthenticationFailed(logger, http.Connection.RemoteIpAddress?.ToString(), detail);
         // RFC 6750 §3: the challenge names the scheme, and error="invalid_token" when a token was presented.
         http.Response.Headers.WWWAuthenticate = invalid ? "Bearer realm=\"mailbroker\", error=\"invalid_token\"" : "Bearer realm=\"mailbroker\"";
         return ApiOutcome.Problem(new ApiProblem(401, "Unauthorized", detail, "Authorization"));

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModernMail.Diagnostics;
-using ModernMail.Server.Internal;
 using ModernMail.Server.Keys;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -47,23 +46,12 @@ internal static class MetricsEndpoint
             await next(context).ConfigureAwait(false);
             return;
         }
-        var logger = context.RequestServices.GetRequiredService<ILogger<ApiKeyService>>();
-        string header = context.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            ServerLog.AuthenticationFailed(logger, context.Connection.RemoteIpAddress?.ToString(), "no API key for /metrics");
-            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"mailbroker\"";
-            await ApiOutcome.Problem(new ApiProblem(401, "Unauthorized",
-                "/metrics needs \"Authorization: Bearer <API key>\" with a key for every domain, unless asked on a loopback address.", "Authorization")).WriteAsync(context).ConfigureAwait(false);
-            return;
-        }
-        var keys = context.RequestServices.GetRequiredService<ApiKeyService>();
-        var key = await keys.AuthenticateAsync(header[7..].Trim(), context.RequestAborted).ConfigureAwait(false);
+        // The same Bearer check as every /v1 endpoint (ApiKeyFilter), then: the numbers cover every sender, so no domain-limited key.
+        var (key, refusal) = await ApiKeyFilter.AuthenticateAsync(context, context.RequestServices.GetRequiredService<ApiKeyService>(),
+            context.RequestServices.GetRequiredService<ILogger<ApiKeyFilter>>()).ConfigureAwait(false);
         if (key is null)
         {
-            ServerLog.AuthenticationFailed(logger, context.Connection.RemoteIpAddress?.ToString(), "unknown, wrong or revoked key for /metrics");
-            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"mailbroker\", error=\"invalid_token\"";
-            await ApiOutcome.Problem(new ApiProblem(401, "Unauthorized", "The API key is unknown, wrong or revoked.", "Authorization")).WriteAsync(context).ConfigureAwait(false);
+            await refusal!.WriteAsync(context).ConfigureAwait(false);
             return;
         }
         if (key.Domains.Count > 0)
