@@ -119,8 +119,9 @@ internal sealed class SubmissionQueue : IAsyncDisposable
     }
 
     /// <summary>Queues one copy of <paramref name="message"/> per envelope recipient, each with the header fields <paramref name="headersFor"/>
-    /// gives for its id and recipient (a List-Unsubscribe token), composed and signed per copy so the signature covers them.</summary>
-    /// <remarks>Copy 0 has <paramref name="id"/> (or a new id); copy i an id derived from it, so an idempotent retry asks for the same ids.
+    /// gives for its id and recipient (a List-Unsubscribe token), signed per copy so the signature covers them.</summary>
+    /// <remarks>The message is composed once; each copy is those bytes under its own fields (see <see cref="EnqueueRawCopiesAsync"/>).
+    /// Copy 0 has <paramref name="id"/> (or a new id); copy i an id derived from it, so an idempotent retry asks for the same ids.
     /// Each copy commits on its own: a failure part-way leaves the earlier copies queued.</remarks>
     /// <exception cref="MailMessageFormatException">A field cannot be written safely.</exception>
     /// <exception cref="ArgumentException">No recipients, or an undeliverable address.</exception>
@@ -129,28 +130,16 @@ internal sealed class SubmissionQueue : IAsyncDisposable
         Func<string, string, IReadOnlyList<(string Name, string Value)>> headersFor, CancellationToken cancellationToken)
     {
         Envelope envelope = MessagePreparer.BuildEnvelope(message) with { RequireTls = requireTls };
-        string senderDomain = message.From!.Host; // BuildEnvelope refuses a message without From.
-        details = details with { SenderDomain = senderDomain };
-        MessagePreparer preparer = Find(senderDomain) ?? _unsigned;
-        string baseId = id ?? WorkerQueue.NewId(WorkerQueue.Options.TimeProvider.GetUtcNow());
-        var copies = new List<SubmittedMessage>(envelope.Recipients.Count);
-        for (int i = 0; i < envelope.Recipients.Count; i++)
+        byte[] composed;
+        var prepared = await _unsigned.PrepareAsync(message, withEnvelope: false, cancellationToken).ConfigureAwait(false);
+        await using (prepared.ConfigureAwait(false))
         {
-            var recipient = envelope.Recipients[i];
-            string copyId = CopyId(baseId, i);
-            foreach (var (name, value) in headersFor(copyId, recipient.Address))
-            {
-                message.Headers.Remove(name);
-                message.Headers.Add(name, value);
-            }
-            var prepared = await preparer.PrepareAsync(message, withEnvelope: false, cancellationToken).ConfigureAwait(false);
-            await using (prepared.ConfigureAwait(false))
-            {
-                var queued = await WorkerQueue.EnqueueAsync(envelope with { Recipients = [recipient] }, prepared.Data, copyId, details, cancellationToken).ConfigureAwait(false);
-                copies.Add(new SubmittedMessage(queued.Id, [recipient.Address], queued.States));
-            }
+            using var bytes = new MemoryStream();
+            await prepared.Data.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
+            composed = bytes.ToArray();
         }
-        return copies;
+        // BuildEnvelope refuses a message without From.
+        return await EnqueueRawCopiesAsync(envelope, composed, message.From!, id, details, headersFor, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>As <see cref="EnqueueCopiesAsync"/> for a ready-made message (not signed yet): the fields go on top of each copy, then it is signed.</summary>
