@@ -14,6 +14,7 @@ using ModernMail.Dkim;
 using ModernMail.Dns;
 using ModernMail.PostgreSql;
 using ModernMail.Queue;
+using ModernMail.Server.Bounces;
 using ModernMail.Server.Configuration;
 using ModernMail.Server.Events;
 using ModernMail.Server.Http;
@@ -49,6 +50,7 @@ public sealed class MailServer : IAsyncDisposable
     private readonly WebApplication? _app;
     private readonly SubmissionListener? _smtp;
     private readonly WebhookService _webhooks;
+    private SubmissionListener? _inbound;
 
     private MailServer(MailServerSettings settings, SubmissionQueue queues, IServerStore? serverStore, SmtpTransport transport, TlsStateStores tlsState,
         QueueWorker worker, WebApplication? app, SubmissionListener? smtp, WebhookService webhooks)
@@ -78,6 +80,9 @@ public sealed class MailServer : IAsyncDisposable
     public IReadOnlyList<string> SmtpAddresses =>
         _smtp?.LocalEndPoints.Select(e => $"{e.EndPoint} ({(e.ImplicitTls ? "implicit TLS" : "STARTTLS")})").ToList() ?? [];
 
+    /// <summary>The bounce listener's addresses, once started (<see cref="InboundSettings.Listen"/>); empty without one.</summary>
+    public IReadOnlyList<string> InboundAddresses => _inbound?.LocalEndPoints.Select(e => e.EndPoint.ToString()).ToList() ?? [];
+
     /// <summary>Whether the server store holds at least one active API key (false without HTTP and SMTP).</summary>
     internal async Task<bool> HasActiveKeyAsync(CancellationToken cancellationToken)
     {
@@ -98,11 +103,13 @@ public sealed class MailServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         QueueOptions options = SettingsBuilder.QueueOptions(settings);
-        options.StoreFactory ??= PostgreSqlQueueStore.FactoryFor(options.Store);
         List<DkimConfig> dkim = SettingsBuilder.Dkim(settings);
         BrokerConfig broker = SettingsBuilder.BrokerConfig(settings, loggerFactory);
         IReadOnlyList<IPEndPoint> endpoints = settings.Http.IsDisabled ? [] : ParseListen(settings.Http.Listen);
         IReadOnlyList<WebhookSettings> webhooks = SettingsBuilder.Webhooks(settings);
+        string? bounceDomain = SettingsBuilder.BounceDomain(settings);
+        bool inboundListener = bounceDomain is not null && !settings.Inbound.Listen.Trim().Equals("none", StringComparison.OrdinalIgnoreCase);
+        IReadOnlyList<IPEndPoint> inboundEndpoints = inboundListener ? ListenEndpoints.Parse([settings.Inbound.Listen], "Inbound:Listen", 25) : [];
 
         SmtpTransport transport;
         // MTA-STS policies and TLS-RPT counts persist with the queue, so a restart (or another node) keeps both.
@@ -120,39 +127,25 @@ public sealed class MailServer : IAsyncDisposable
             throw new ServerConfigurationException($"Delivery: {ex.Message}", ex);
         }
 
+        // Unsubscribe tokens and VERP addresses are HMACs with one server secret.
+        byte[]? secret = endpoints.Count > 0 || bounceDomain is not null ? ServerSecret.Load(settings) : null;
         IQueueStore? store = null;
         SubmissionQueue? queues = null;
         IServerStore? serverStore = null;
         try
         {
-            try
-            {
-                // The factory is how "postgres:" resolves; the core factory alone names the package and refuses it.
-                store = options.StoreFactory?.Invoke() ?? QueueStoreFactory.Create(options.Store);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new ServerConfigurationException($"Store: {ex.Message}", ex);
-            }
-            try
-            {
-                queues = new SubmissionQueue(store, options, dkim);
-            }
-            catch (DkimException ex)
-            {
-                throw new ServerConfigurationException($"Dkim: {ex.Message}", ex);
-            }
-            await queues.WorkerQueue.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+            queues = await ConfiguredSubmission.OpenAsync(settings, options, dkim, secret, cancellationToken).ConfigureAwait(false);
+            store = queues.WorkerQueue.Store;
             var worker = new QueueWorker(queues.WorkerQueue, transport, loggerFactory.CreateLogger<QueueWorker>());
             WebApplication? app = null;
             SubmissionListener? smtp = null;
-            if (endpoints.Count > 0 || !settings.Smtp.IsDisabled)
+            if (endpoints.Count > 0 || !settings.Smtp.IsDisabled || inboundListener)
             {
                 serverStore = new SqliteServerStore(settings.DataDirectory);
                 await serverStore.InitializeAsync(cancellationToken).ConfigureAwait(false);
             }
             // The links point at the HTTP API's /u/TOKEN: without HTTP there are none.
-            var unsubscribe = endpoints.Count > 0 ? UnsubscribeLinks.Create(settings, Describe(endpoints[0])) : null;
+            var unsubscribe = endpoints.Count > 0 ? UnsubscribeLinks.Create(settings, Describe(endpoints[0]), secret!) : null;
             if (!settings.Smtp.IsDisabled)
             {
                 // serverStore is opened above whenever SMTP is on.
@@ -166,7 +159,28 @@ public sealed class MailServer : IAsyncDisposable
                 app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore!, worker, tlsState.Reports, tlsRecorder, unsubscribe);
             }
             var hooks = new WebhookService(webhooks, store, loggerFactory, TimeProvider.System);
-            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app, smtp, hooks);
+            SubmissionListener? inbound = null;
+            if (inboundListener)
+            {
+                // The submission listener's code with its limits (line length, timeouts, size, connections), in bounce-receiver mode.
+                var listen = new SmtpSettings
+                {
+                    Listen = [.. inboundEndpoints.Select(e => e.ToString())],
+                    CertificatePath = settings.Smtp.CertificatePath,
+                    KeyPath = settings.Smtp.KeyPath,
+                    MaxMessageSize = settings.Inbound.MaxMessageSize,
+                    MaxRecipients = 10,
+                    MaxConnections = 100,
+                    CommandTimeout = TimeSpan.FromMinutes(2),
+                    DataTimeout = TimeSpan.FromMinutes(5),
+                };
+                var receiver = new BounceReceiver(queues.Bounces!, store, loggerFactory.CreateLogger<BounceReceiver>(), TimeProvider.System);
+                inbound = new SubmissionListener(listen, settings.HostName, queues, new ApiKeyService(serverStore!, TimeProvider.System), loggerFactory, TimeProvider.System)
+                {
+                    Bounces = receiver,
+                };
+            }
+            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app, smtp, hooks) { _inbound = inbound };
         }
         catch
         {
@@ -193,6 +207,7 @@ public sealed class MailServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         _webhooks.Start();
+        _inbound?.Start();
         _smtp?.Start();
         if (_app is null)
         {
@@ -208,6 +223,10 @@ public sealed class MailServer : IAsyncDisposable
         if (_smtp is not null)
         {
             await _smtp.StopAsync(_settings.Delivery.Grace, cancellationToken).ConfigureAwait(false);
+        }
+        if (_inbound is not null)
+        {
+            await _inbound.StopAsync(_settings.Delivery.Grace, cancellationToken).ConfigureAwait(false);
         }
         if (_app is null)
         {
@@ -228,6 +247,10 @@ public sealed class MailServer : IAsyncDisposable
         if (_smtp is not null)
         {
             await _smtp.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_inbound is not null)
+        {
+            await _inbound.DisposeAsync().ConfigureAwait(false);
         }
         if (_app is not null)
         {
@@ -323,7 +346,7 @@ public sealed class MailServer : IAsyncDisposable
         return app;
     }
 
-    private static List<IPEndPoint> ParseListen(string listen)
+    internal static List<IPEndPoint> ParseListen(string listen)
     {
         var endpoints = ListenEndpoints.Parse([listen], "Http:Listen / --http", 8025);
         if (endpoints.Count == 0)

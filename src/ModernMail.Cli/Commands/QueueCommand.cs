@@ -4,8 +4,11 @@ using System.Net.Mail;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ModernMail.Cli.Options;
 using ModernMail.PostgreSql;
 using ModernMail.Queue;
+using ModernMail.Server.Configuration;
+using ModernMail.Server.Submission;
 
 namespace ModernMail.Cli.Commands;
 
@@ -19,6 +22,38 @@ internal static class QueueCommand
     };
 
     /// <summary>The store option shared by the queue commands and serve.</summary>
+    /// <summary>Queues through the server configuration's submission path (<see cref="ConfiguredSubmission"/>); prints the copy ids.</summary>
+    private static async Task<int> AddAsServerAsync(MailServerSettings settings, MailMessage message, bool unsubscribe, bool json, CancellationToken ct)
+    {
+        IReadOnlyList<SubmittedMessage> copies;
+        try
+        {
+            copies = await ConfiguredSubmission.EnqueueAsync(settings, message, unsubscribe, ct);
+        }
+        catch (ServerConfigurationException ex)
+        {
+            throw new UsageException(ex.Message, ex);
+        }
+        if (json)
+        {
+            var recipients = copies.SelectMany(c => c.Recipients.Select((r, i) => new
+            {
+                email = r,
+                messageId = c.Id,
+                status = c.States[i] == RecipientState.Suppressed ? "suppressed" : "queued",
+            }));
+            Console.WriteLine(JsonSerializer.Serialize(new { id = copies[0].Id, recipients }, s_json));
+        }
+        else
+        {
+            foreach (var copy in copies)
+            {
+                Console.WriteLine(copy.Id);
+            }
+        }
+        return 0;
+    }
+
     internal static Option<string> StoreOption() => new("--store")
     {
         Description = "The queue store: sqlite:PATH (a directory or .db file) or postgres:CONNECTION-STRING. Default: $MAILBROKER_STORE or sqlite:./mailbroker-data (where 'mailbroker serve' keeps it)",
@@ -71,10 +106,17 @@ internal static class QueueCommand
         var dkimSelector = new Option<string?>("--dkim-selector") { Description = "DKIM selector (s=)." };
         var dkimKey = new Option<string?>("--dkim-key") { Description = "DKIM private key, PKCS#8 PEM file (RSA or Ed25519)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
-        var command = new Command("add", "Compose a message, DKIM-sign it once and store it in the queue; prints its id.")
+        var unsubscribe = new Option<bool>("--unsubscribe")
         {
-            store, from, to, cc, bcc, subject, text, html, attach, hostName, dkimDomain, dkimSelector, dkimKey, json,
+            Description = "Give each recipient a one-click unsubscribe link (RFC 8058) served by 'mailbroker serve' (needs --config/--data); one copy per recipient.",
         };
+        var server = new ServerOptions();
+        server.Config.Description = "Queue as the server of this configuration would take it over its API: its store, DKIM keys, bounce domain and unsubscribe links (instead of --store and --dkim-*).";
+        var command = new Command("add", "Compose a message, DKIM-sign it once and store it in the queue; prints its id (with copies per recipient, one id per line).")
+        {
+            store, from, to, cc, bcc, subject, text, html, attach, hostName, dkimDomain, dkimSelector, dkimKey, json, unsubscribe,
+        };
+        server.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
         {
             using var message = new MailMessage { Subject = parse.GetValue(subject) ?? "" };
@@ -119,6 +161,15 @@ internal static class QueueCommand
                     return 2;
                 }
                 message.Attachments.Add(new Attachment(file));
+            }
+            if (parse.GetValue(unsubscribe) || parse.GetValue(server.Config) is not null || parse.GetValue(server.Data) is not null)
+            {
+                if (parse.GetValue(dkimKey) is not null)
+                {
+                    Console.Error.WriteLine("mailbroker queue add: with --config/--data the DKIM keys come from the configuration; leave out --dkim-key.");
+                    return 2;
+                }
+                return await AddAsServerAsync(server.Load(parse), message, parse.GetValue(unsubscribe), parse.GetValue(json), ct);
             }
             var options = new QueueOptions { HostName = parse.GetValue(hostName)! };
             string? keyFile = parse.GetValue(dkimKey);

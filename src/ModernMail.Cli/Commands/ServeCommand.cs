@@ -144,6 +144,10 @@ internal static class ServeCommand
             Console.Error.WriteLine($"mailbroker serve: SMTP submission on {string.Join(", ", mail.SmtpAddresses)}; AUTH PLAIN/LOGIN after TLS, user = key name, password = key secret"
                 + (string.IsNullOrWhiteSpace(settings.Smtp.CertificatePath) ? " (self-signed certificate: set Smtp:CertificatePath and Smtp:KeyPath for a real one)" : ""));
         }
+        if (mail.InboundAddresses.Count > 0)
+        {
+            Console.Error.WriteLine($"mailbroker serve: bounce receiver for {settings.Inbound.Domain} on {string.Join(", ", mail.InboundAddresses)} (DSNs and feedback reports to VERP addresses only)");
+        }
         if (mail.HttpAddresses.Count > 0)
         {
             Console.Error.WriteLine($"mailbroker serve: HTTP API on {string.Join(", ", mail.HttpAddresses)} (keys in {Path.Combine(data, "server.db")})");

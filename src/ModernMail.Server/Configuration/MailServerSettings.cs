@@ -32,6 +32,9 @@ public sealed class MailServerSettings
     /// <summary>One-click unsubscribe links: their public base URL, the token secret, an optional mailto.</summary>
     public UnsubscribeSettings Unsubscribe { get; set; } = new();
 
+    /// <summary>Late bounces and complaints: the VERP bounce domain and its listener.</summary>
+    public InboundSettings Inbound { get; set; } = new();
+
     /// <summary>The queue store actually used: <see cref="Store"/>, or SQLite in <see cref="DataDirectory"/>.</summary>
     public string EffectiveStore => string.IsNullOrWhiteSpace(Store) ? "sqlite:" + DataDirectory : Store;
 }

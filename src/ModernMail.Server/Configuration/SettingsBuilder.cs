@@ -24,7 +24,9 @@ internal static class SettingsBuilder
             FirstRetryDelay = d.RetryFirst,
             MaxRetryDelay = d.RetryMax,
             MessageLifetime = d.Lifetime,
-            SendBounces = d.Bounces,
+            // With VERP every envelope sender is one of our bounce addresses: a DSN would come back to our own listener. The
+            // bounced event (and its webhook) is the notification then.
+            SendBounces = d.Bounces && BounceDomain(settings) is null,
         };
         try
         {
@@ -35,6 +37,22 @@ internal static class SettingsBuilder
             throw new ServerConfigurationException($"Delivery: {ex.Message}", ex);
         }
         return options;
+    }
+
+    /// <summary>The VERP bounce domain (<see cref="InboundSettings.Domain"/>, without a final dot); null for none.</summary>
+    /// <exception cref="ServerConfigurationException">It is not a domain name.</exception>
+    public static string? BounceDomain(MailServerSettings settings)
+    {
+        string? domain = settings.Inbound.Domain?.Trim().TrimEnd('.');
+        if (string.IsNullOrEmpty(domain))
+        {
+            return null;
+        }
+        if (!System.Net.Mail.MailAddress.TryCreate("bounces@" + domain, out var probe) || probe.Host != domain || !domain.Contains('.', StringComparison.Ordinal))
+        {
+            throw new ServerConfigurationException($"Inbound:Domain: \"{domain}\" is not a domain name.");
+        }
+        return domain;
     }
 
     public static BrokerConfig BrokerConfig(MailServerSettings settings, Microsoft.Extensions.Logging.ILoggerFactory loggers)

@@ -141,7 +141,7 @@ internal sealed class MessageSubmitter
                 for (int i = 0; i < queued.Recipients.Count; i++)
                 {
                     recipients.Add(new AcceptedRecipient(queued.Recipients[i], queued.States[i] == RecipientState.Suppressed ? "suppressed" : "queued",
-                        request.Unsubscribe == true ? queued.Id : null));
+                        request.Unsubscribe == true || _queue.SendsCopies ? queued.Id : null));
                 }
                 ServerLog.MessageQueued(_logger, queued.Id, key.Name, queued.Recipients.Count);
             }
@@ -185,6 +185,10 @@ internal sealed class MessageSubmitter
             return await _queue.EnqueueCopiesAsync(message, id, request.RequireTls == true, details, (copy, rcpt) => links.HeadersFor(copy, rcpt, domain), cancellationToken)
                 .ConfigureAwait(false);
         }
+        if (_queue.SendsCopies)
+        {
+            return await _queue.EnqueueCopiesAsync(message, id, request.RequireTls == true, details, headersFor: null, cancellationToken).ConfigureAwait(false);
+        }
         return [await _queue.EnqueueAsync(message, id, request.RequireTls == true, details, cancellationToken).ConfigureAwait(false)];
     }
 
@@ -205,8 +209,12 @@ internal sealed class MessageSubmitter
                 throw ApiProblem.Invalid("unsubscribe needs the server to DKIM-sign the message; send it without a DKIM-Signature.", prefix + "unsubscribe");
             }
             var links = Links(prefix);
-            return await _queue.EnqueueRawCopiesAsync(envelope, bytes, from, id, details, (copy, rcpt) => links.HeadersFor(copy, rcpt, from.Host), cancellationToken)
-                .ConfigureAwait(false);
+            return await _queue.EnqueueRawCopiesAsync(envelope, bytes, from, signed: false, id, details, (copy, rcpt) => links.HeadersFor(copy, rcpt, from.Host),
+                cancellationToken).ConfigureAwait(false);
+        }
+        if (_queue.SendsCopies)
+        {
+            return await _queue.EnqueueRawCopiesAsync(envelope, bytes, from, signed, id, details, headersFor: null, cancellationToken).ConfigureAwait(false);
         }
         return [await _queue.EnqueueRawAsync(envelope, bytes, from, signed, id, details, cancellationToken).ConfigureAwait(false)];
     }

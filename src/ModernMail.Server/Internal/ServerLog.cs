@@ -46,4 +46,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 7023, Level = LogLevel.Information, Message = "Webhook {Url}: delivering from this node")]
     public static partial void WebhookClaimed(ILogger logger, string url);
+
+    [LoggerMessage(EventId = 7030, Level = LogLevel.Warning, Message = "Inbound report dropped: {Reason}")]
+    public static partial void InboundDropped(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 7031, Level = LogLevel.Information, Message = "Inbound report for {MessageId}: {Type} ({Detail})")]
+    public static partial void InboundRecorded(ILogger logger, string messageId, string type, string detail);
 }

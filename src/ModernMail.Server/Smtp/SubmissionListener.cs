@@ -67,6 +67,10 @@ internal sealed class SubmissionListener : IAsyncDisposable
     /// <summary>The one-click unsubscribe links for messages that ask for them (header X-ModernMail-Unsubscribe); null without the HTTP API.</summary>
     public UnsubscribeLinks? Unsubscribe { get; init; }
 
+    /// <summary>Set for the bounce domain's listener (<see cref="Configuration.InboundSettings"/>): then the sessions take reports, not
+    /// submissions.</summary>
+    public Bounces.BounceReceiver? Bounces { get; init; }
+
     public ApiKeyService Keys { get; }
 
     public TimeProvider Time { get; }

@@ -11,6 +11,7 @@ using ModernMail.Queue;
 using ModernMail.Queue.Internal;
 using ModernMail.Routing.Internal;
 using ModernMail.Server.Internal;
+using ModernMail.Server.Storage;
 using ModernMail.Server.Submission;
 
 namespace ModernMail.Server.Smtp;
@@ -25,10 +26,11 @@ internal sealed partial class SubmissionSession
     private MailAddress? _sender;
     private bool _requireTls;
 
-    /// <summary>Refuses a transaction command before authentication: a submission port never relays for strangers (530 5.7.0).</summary>
+    /// <summary>Refuses a transaction command before authentication: a submission port never relays for strangers (530 5.7.0). The
+    /// bounce listener needs none: it takes mail only for its own VERP addresses.</summary>
     private bool RequireAuthentication()
     {
-        if (_key is not null)
+        if (_key is not null || Inbound is not null)
         {
             return true;
         }
@@ -97,6 +99,18 @@ internal sealed partial class SubmissionSession
                     return;
             }
         }
+        if (Inbound is not null)
+        {
+            // DSNs come from the null sender <> (RFC 5321 §4.5.5); a feedback report from any address.
+            _sender = path.Length == 0 || !TryAddress(path, "MAIL FROM", "5.1.7", out MailAddress? reporter) ? null : reporter;
+            if (path.Length > 0 && _sender is null)
+            {
+                return;
+            }
+            _state = SessionState.Mail;
+            Reply("250 2.1.0 Sender OK");
+            return;
+        }
         if (path.Length == 0)
         {
             Reply("550 5.7.1 The null sender <> cannot be used for submission");
@@ -118,7 +132,7 @@ internal sealed partial class SubmissionSession
         Reply("250 2.1.0 Sender OK");
     }
 
-    private void Recipient(string arguments)
+    private async Task RecipientAsync(string arguments, CancellationToken abort)
     {
         if (_state == SessionState.Connected)
         {
@@ -162,6 +176,11 @@ internal sealed partial class SubmissionSession
         {
             // RFC 5321 §4.5.3.1.10: 452, so the client sends the rest in another transaction.
             Reply($"452 4.5.3 Too many recipients (at most {Settings.MaxRecipients.ToString(CultureInfo.InvariantCulture)} per message)");
+            return;
+        }
+        if (Inbound is not null && await Inbound.CheckRecipientAsync(recipient, abort).ConfigureAwait(false) is { } refusal)
+        {
+            Reply(refusal);
             return;
         }
         _recipients.Add(recipient);
@@ -246,7 +265,7 @@ internal sealed partial class SubmissionSession
         }
         else
         {
-            Reply(await SubmitAsync(message, abort).ConfigureAwait(false));
+            Reply(Inbound is null ? await SubmitAsync(message, abort).ConfigureAwait(false) : await ReceiveReportAsync(Inbound, message, abort).ConfigureAwait(false));
         }
         ResetTransaction();
         return true;
@@ -313,6 +332,20 @@ internal sealed partial class SubmissionSession
         }
     }
 
+    /// <summary>On the bounce listener: records the DSN or feedback report; returns the reply for the final dot.</summary>
+    private async Task<string> ReceiveReportAsync(Bounces.BounceReceiver inbound, byte[] data, CancellationToken abort)
+    {
+        try
+        {
+            return await inbound.ReceiveAsync(data, _recipients, abort).ConfigureAwait(false);
+        }
+        catch (QueueStoreException ex)
+        {
+            ServerLog.StoreFailed(_listener.Logger, ex);
+            return "451 4.3.0 The store is unavailable; try again later";
+        }
+    }
+
     /// <summary>Queues the message through the same path as the HTTP API's raw messages; returns the reply for the final dot.</summary>
     private async Task<string> SubmitAsync(byte[] data, CancellationToken abort)
     {
@@ -360,14 +393,13 @@ internal sealed partial class SubmissionSession
                         ? $"554 5.6.0 {UnsubscribeField} needs the server to DKIM-sign the message; send it without a DKIM-Signature"
                         : $"554 5.6.0 {UnsubscribeField}: this server has no HTTP API to serve unsubscribe links";
                 }
-                var copies = await _listener.Queues.EnqueueRawCopiesAsync(envelope, bytes, from, id: null, details,
-                    (copy, rcpt) => links.HeadersFor(copy, rcpt, from.Host), abort).ConfigureAwait(false);
-                foreach (var copy in copies)
-                {
-                    ServerLog.MessageQueued(_listener.Logger, copy.Id, key.Name, copy.Recipients.Count);
-                }
-                // One id per recipient's copy would overrun a reply line (512 octets) at 100 recipients: the first, and how many more.
-                return copies.Count == 1 ? $"250 2.0.0 Ok: queued as {copies[0].Id}" : $"250 2.0.0 Ok: queued as {copies[0].Id} and {copies.Count - 1} more copies";
+                return Queued(key, await _listener.Queues.EnqueueRawCopiesAsync(envelope, bytes, from, signed: false, id: null, details,
+                    (copy, rcpt) => links.HeadersFor(copy, rcpt, from.Host), abort).ConfigureAwait(false));
+            }
+            if (_listener.Queues.SendsCopies)
+            {
+                return Queued(key, await _listener.Queues.EnqueueRawCopiesAsync(envelope, bytes, from, signed, id: null, details, headersFor: null, abort)
+                    .ConfigureAwait(false));
             }
             SubmittedMessage queued = await _listener.Queues.EnqueueRawAsync(envelope, bytes, from, signed, id: null, details, abort).ConfigureAwait(false);
             ServerLog.MessageQueued(_listener.Logger, queued.Id, key.Name, queued.Recipients.Count);
@@ -392,6 +424,16 @@ internal sealed partial class SubmissionSession
             ServerLog.StoreFailed(_listener.Logger, ex);
             return "451 4.3.0 The queue store is unavailable; the message was not queued. Try again later";
         }
+    }
+
+    private string Queued(StoredApiKey key, IReadOnlyList<SubmittedMessage> copies)
+    {
+        foreach (var copy in copies)
+        {
+            ServerLog.MessageQueued(_listener.Logger, copy.Id, key.Name, copy.Recipients.Count);
+        }
+        // One id per recipient's copy would overrun a reply line (512 octets) at 100 recipients: the first, and how many more.
+        return copies.Count == 1 ? $"250 2.0.0 Ok: queued as {copies[0].Id}" : $"250 2.0.0 Ok: queued as {copies[0].Id} and {copies.Count - 1} more copies";
     }
 
     private string TooBig() => string.Create(CultureInfo.InvariantCulture,

@@ -66,6 +66,9 @@ internal sealed partial class SubmissionSession
 
     private string HostName => _listener.HostName;
 
+    /// <summary>Set on the bounce domain's listener: no AUTH, RCPT only for VERP addresses, DATA read as a report.</summary>
+    private Bounces.BounceReceiver? Inbound => _listener.Bounces;
+
     private IPAddress ClientAddress => _remote.Address.IsIPv4MappedToIPv6 ? _remote.Address.MapToIPv4() : _remote.Address;
 
     /// <summary>Runs the session until the client quits, misbehaves, times out, or <paramref name="abort"/> is cancelled.</summary>
@@ -88,7 +91,7 @@ internal sealed partial class SubmissionSession
                 await FlushAsync(abort).ConfigureAwait(false);
                 return;
             }
-            Reply($"220 {HostName} ESMTP ModernMail submission ready");
+            Reply(Inbound is null ? $"220 {HostName} ESMTP ModernMail submission ready" : $"220 {HostName} ESMTP ModernMail bounce receiver ready");
             while (await NextCommandAsync(abort).ConfigureAwait(false))
             {
                 if (_errors >= MaxErrors)
@@ -199,13 +202,16 @@ internal sealed partial class SubmissionSession
                 return true;
             case "STARTTLS":
                 return await StartTlsAsync(arguments, abort).ConfigureAwait(false);
+            case "AUTH" when Inbound is not null:
+                Reply("502 5.5.1 AUTH is not offered here: this server takes reports for its bounce addresses only");
+                return true;
             case "AUTH":
                 return await AuthAsync(arguments, abort).ConfigureAwait(false);
             case "MAIL":
                 Mail(arguments);
                 return true;
             case "RCPT":
-                Recipient(arguments);
+                await RecipientAsync(arguments, abort).ConfigureAwait(false);
                 return true;
             case "DATA":
                 return await DataAsync(arguments, abort).ConfigureAwait(false);
@@ -254,7 +260,7 @@ internal sealed partial class SubmissionSession
         {
             Reply("250-STARTTLS");
         }
-        else
+        else if (Inbound is null)
         {
             // RFC 4954 §4 and RFC 8314: credentials only over TLS, so AUTH is not even offered before it.
             Reply("250-AUTH PLAIN LOGIN");

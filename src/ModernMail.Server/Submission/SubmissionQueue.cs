@@ -6,6 +6,7 @@ using ModernMail.Mime;
 using ModernMail.Queue;
 using ModernMail.Queue.Internal;
 using ModernMail.Routing.Internal;
+using ModernMail.Server.Bounces;
 
 namespace ModernMail.Server.Submission;
 
@@ -21,10 +22,12 @@ internal sealed class SubmissionQueue : IAsyncDisposable
     private readonly Dictionary<string, MessagePreparer> _domains = new(StringComparer.OrdinalIgnoreCase);
     private readonly MessagePreparer _unsigned;
 
-    /// <summary>Creates the queue over <paramref name="store"/>; <paramref name="dkim"/> lists the keys, several per domain allowed.</summary>
+    /// <summary>Creates the queue over <paramref name="store"/>; <paramref name="dkim"/> lists the keys, several per domain allowed;
+    /// with <paramref name="bounces"/>, copies get VERP envelope senders.</summary>
     /// <exception cref="DkimException">A key is invalid.</exception>
-    public SubmissionQueue(IQueueStore store, QueueOptions options, IReadOnlyList<DkimConfig> dkim)
+    public SubmissionQueue(IQueueStore store, QueueOptions options, IReadOnlyList<DkimConfig> dkim, BounceAddresses? bounces = null)
     {
+        Bounces = bounces;
         WorkerQueue = new MailQueue(store, options);
         _unsigned = new MessagePreparer(new BrokerConfig { HostName = options.HostName, TimeProvider = options.TimeProvider });
         foreach (var group in dkim.GroupBy(d => d.Domain.TrimEnd('.'), StringComparer.OrdinalIgnoreCase))
@@ -40,6 +43,12 @@ internal sealed class SubmissionQueue : IAsyncDisposable
 
     /// <summary>The queue the worker delivers from; every message is stored through it.</summary>
     public MailQueue WorkerQueue { get; }
+
+    /// <summary>The VERP envelope senders of copies; null when no bounce domain is configured.</summary>
+    public BounceAddresses? Bounces { get; }
+
+    /// <summary>Whether every message goes as one copy per recipient (<see cref="EnqueueCopiesAsync"/>): so it does with VERP.</summary>
+    public bool SendsCopies => Bounces is not null;
 
     /// <summary>The signing domains configured.</summary>
     public IEnumerable<string> SigningDomains => _domains.Keys;
@@ -119,7 +128,8 @@ internal sealed class SubmissionQueue : IAsyncDisposable
     }
 
     /// <summary>Queues one copy of <paramref name="message"/> per envelope recipient, each with the header fields <paramref name="headersFor"/>
-    /// gives for its id and recipient (a List-Unsubscribe token), signed per copy so the signature covers them.</summary>
+    /// gives for its id and recipient (a List-Unsubscribe token), signed per copy so the signature covers them, and its own VERP
+    /// envelope sender when <see cref="Bounces"/> is set.</summary>
     /// <remarks>The message is composed once; each copy is those bytes under its own fields (see <see cref="EnqueueRawCopiesAsync"/>).
     /// Copy 0 has <paramref name="id"/> (or a new id); copy i an id derived from it, so an idempotent retry asks for the same ids.
     /// Each copy commits on its own: a failure part-way leaves the earlier copies queued.</remarks>
@@ -127,7 +137,7 @@ internal sealed class SubmissionQueue : IAsyncDisposable
     /// <exception cref="ArgumentException">No recipients, or an undeliverable address.</exception>
     /// <exception cref="QueueStoreException">The store failed.</exception>
     public async Task<IReadOnlyList<SubmittedMessage>> EnqueueCopiesAsync(MailMessage message, string? id, bool requireTls, EntryDetails details,
-        Func<string, string, IReadOnlyList<(string Name, string Value)>> headersFor, CancellationToken cancellationToken)
+        Func<string, string, IReadOnlyList<(string Name, string Value)>>? headersFor, CancellationToken cancellationToken)
     {
         Envelope envelope = MessagePreparer.BuildEnvelope(message) with { RequireTls = requireTls };
         byte[] composed;
@@ -139,27 +149,43 @@ internal sealed class SubmissionQueue : IAsyncDisposable
             composed = bytes.ToArray();
         }
         // BuildEnvelope refuses a message without From.
-        return await EnqueueRawCopiesAsync(envelope, composed, message.From!, id, details, headersFor, cancellationToken).ConfigureAwait(false);
+        return await EnqueueRawCopiesAsync(envelope, composed, message.From!, signed: false, id, details, headersFor, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>As <see cref="EnqueueCopiesAsync"/> for a ready-made message (not signed yet): the fields go on top of each copy, then it is signed.</summary>
-    public async Task<IReadOnlyList<SubmittedMessage>> EnqueueRawCopiesAsync(Envelope envelope, byte[] message, MailAddress headerFrom, string? id, EntryDetails details,
-        Func<string, string, IReadOnlyList<(string Name, string Value)>> headersFor, CancellationToken cancellationToken)
+    /// <summary>As <see cref="EnqueueCopiesAsync"/> for a ready-made message: the fields (if any: then it must not be signed yet) go on
+    /// top of each copy, then it is signed; without fields every copy has the same bytes, signed once.</summary>
+    public async Task<IReadOnlyList<SubmittedMessage>> EnqueueRawCopiesAsync(Envelope envelope, byte[] message, MailAddress headerFrom, bool signed, string? id,
+        EntryDetails details, Func<string, string, IReadOnlyList<(string Name, string Value)>>? headersFor, CancellationToken cancellationToken)
     {
+        // All checked before the first copy commits: a bad address must not leave half the copies queued.
+        foreach (var recipient in envelope.Recipients)
+        {
+            RecipientGrouper.Validate(recipient, "envelope.to");
+        }
+        if (headersFor is null && !signed && Find(headerFrom.Host) is { } preparer)
+        {
+            byte[] signatures = await preparer.SignAsync(new MemoryStream(message, writable: false), cancellationToken).ConfigureAwait(false);
+            message = [.. signatures, .. message];
+            signed = true;
+        }
         string baseId = id ?? WorkerQueue.NewId(WorkerQueue.Options.TimeProvider.GetUtcNow());
         var copies = new List<SubmittedMessage>(envelope.Recipients.Count);
         for (int i = 0; i < envelope.Recipients.Count; i++)
         {
             var recipient = envelope.Recipients[i];
             string copyId = CopyId(baseId, i);
-            var fields = new System.Text.StringBuilder();
-            foreach (var (name, value) in headersFor(copyId, recipient.Address))
+            byte[] copy = message;
+            if (headersFor is not null)
             {
-                fields.Append(name).Append(": ").Append(value).Append("\r\n");
+                var fields = new System.Text.StringBuilder();
+                foreach (var (name, value) in headersFor(copyId, recipient.Address))
+                {
+                    fields.Append(name).Append(": ").Append(value).Append("\r\n");
+                }
+                copy = [.. System.Text.Encoding.ASCII.GetBytes(fields.ToString()), .. message];
             }
-            byte[] copy = [.. System.Text.Encoding.ASCII.GetBytes(fields.ToString()), .. message];
-            var queued = await EnqueueRawAsync(envelope with { Recipients = [recipient] }, copy, headerFrom, signed: false, copyId, details, cancellationToken).ConfigureAwait(false);
-            copies.Add(queued);
+            var copyEnvelope = envelope with { Sender = Bounces?.SenderFor(copyId, recipient.Address) ?? envelope.Sender, Recipients = [recipient] };
+            copies.Add(await EnqueueRawAsync(copyEnvelope, copy, headerFrom, signed, copyId, details, cancellationToken).ConfigureAwait(false));
         }
         return copies;
     }

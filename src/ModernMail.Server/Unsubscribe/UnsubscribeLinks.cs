@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using ModernMail.Server.Configuration;
 
 namespace ModernMail.Server.Unsubscribe;
@@ -31,11 +29,12 @@ internal sealed class UnsubscribeLinks
         return [("List-Unsubscribe", links), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")];
     }
 
-    /// <summary>Checks the settings and loads (or, the first time, creates) the secret.</summary>
+    /// <summary>Checks the settings.</summary>
     /// <param name="settings">The server settings.</param>
     /// <param name="defaultBaseUrl">The first HTTP listener's URL, used when no base URL is configured; null without HTTP.</param>
-    /// <exception cref="ServerConfigurationException">A setting is invalid or the secret file cannot be read or written.</exception>
-    public static UnsubscribeLinks? Create(MailServerSettings settings, string? defaultBaseUrl)
+    /// <param name="secret">The server secret (<see cref="Internal.ServerSecret"/>).</param>
+    /// <exception cref="ServerConfigurationException">A setting is invalid.</exception>
+    public static UnsubscribeLinks? Create(MailServerSettings settings, string? defaultBaseUrl, byte[] secret)
     {
         var unsubscribe = settings.Unsubscribe;
         string? baseUrl = string.IsNullOrWhiteSpace(unsubscribe.BaseUrl) ? defaultBaseUrl : unsubscribe.BaseUrl;
@@ -53,42 +52,6 @@ internal sealed class UnsubscribeLinks
         {
             throw new ServerConfigurationException($"Unsubscribe:Mailto: \"{mailto}\" is not a bare e-mail address.");
         }
-        return new UnsubscribeLinks(new UnsubscribeTokens(LoadSecret(settings)), baseUrl, mailto);
-    }
-
-    private static byte[] LoadSecret(MailServerSettings settings)
-    {
-        if (!string.IsNullOrEmpty(settings.Unsubscribe.Secret))
-        {
-            if (settings.Unsubscribe.Secret.Length < 32)
-            {
-                throw new ServerConfigurationException("Unsubscribe:Secret: give at least 32 characters (the tokens are only as strong as it).");
-            }
-            return Encoding.UTF8.GetBytes(settings.Unsubscribe.Secret);
-        }
-        string path = Path.Combine(settings.DataDirectory, "unsubscribe.key");
-        try
-        {
-            if (File.Exists(path))
-            {
-                return Convert.FromBase64String(File.ReadAllText(path).Trim());
-            }
-            Directory.CreateDirectory(settings.DataDirectory);
-            byte[] secret = RandomNumberGenerator.GetBytes(32);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-            using (var file = new StreamWriter(path, Encoding.ASCII, options))
-            {
-                file.Write(Convert.ToBase64String(secret));
-            }
-            return secret;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
-        {
-            throw new ServerConfigurationException($"Unsubscribe:Secret: none configured, and \"{path}\" cannot be used: {ex.Message}", ex);
-        }
+        return new UnsubscribeLinks(new UnsubscribeTokens(secret), baseUrl, mailto);
     }
 }

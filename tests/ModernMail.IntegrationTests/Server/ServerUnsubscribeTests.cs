@@ -108,6 +108,40 @@ public sealed partial class ServerUnsubscribeTests(ServerFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task QueueAddUnsubscribe_OnTheCli_QueuesLikeTheApi_WithALinkTheServerHonours()
+    {
+        string rcpt = TestWorld.Unique("unsub-cli");
+        // The operator's configuration, as the CLI sees it: the server's data directory, DKIM keys and public URL.
+        string config = Path.Combine(fixture.Directory, "cli-unsubscribe.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            Dkim = new[] { new { Domain = TestWorld.SenderDomain, Selector = TestWorld.RsaSelector, KeyFile = TestWorld.RsaKeyPath } },
+            Unsubscribe = new { BaseUrl = Server.BaseAddress.GetLeftPart(UriPartial.Authority) },
+        }), Ct);
+        var added = await Cli.CliProcess.RunAsync("queue", "add", "--config", config, "--data", fixture.Directory, "--unsubscribe",
+            "--from", "news@sender.test", "--to", rcpt, "--subject", "From the CLI", "--text", "news");
+        Assert.True(added.ExitCode == 0, added.Stderr);
+        string id = added.Stdout.Trim();
+        Assert.Matches("^[0-9a-f]{32}$", id);
+
+        // The running server delivers it: signed, with this copy's link.
+        string delivered = File.ReadAllText(Assert.Single(await TestWorld.WaitForMessagesAsync(rcpt, cancellationToken: Ct)));
+        using var mime = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(delivered)), Ct);
+        var match = LinkPattern().Match(mime.Headers["List-Unsubscribe"] ?? "");
+        Assert.True(match.Success, delivered[..Math.Min(delivered.Length, 800)]);
+        Assert.StartsWith(id + ".", match.Groups["token"].Value, StringComparison.Ordinal);
+        Assert.Contains("dkim=pass", delivered, StringComparison.Ordinal);
+
+        using var anonymous = Server.Client();
+        using (var done = await anonymous.PostAsync($"/u/{match.Groups["token"].Value}", OneClick(), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        }
+        using var client = Server.Client(fixture.Secret);
+        Assert.Equal(1, await SuppressionCountAsync(client, rcpt));
+    }
+
+    [Fact]
     public async Task UnsubscribeOnAMessageSignedByTheClient_Is422()
     {
         using var client = Server.Client(fixture.Secret);
