@@ -156,7 +156,7 @@ public sealed class MailServer : IAsyncDisposable
             }
             if (endpoints.Count > 0)
             {
-                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore!, worker, tlsState.Reports, tlsRecorder, unsubscribe);
+                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore!, worker, tlsState.Reports, tlsRecorder, unsubscribe, transport);
             }
             var hooks = new WebhookService(webhooks, store, loggerFactory, TimeProvider.System);
             SubmissionListener? inbound = null;
@@ -270,7 +270,8 @@ public sealed class MailServer : IAsyncDisposable
     }
 
     private static WebApplication BuildApp(MailServerSettings settings, IReadOnlyList<IPEndPoint> endpoints, ILoggerFactory loggerFactory,
-        SubmissionQueue queues, IServerStore serverStore, QueueWorker worker, ITlsReportStore tlsReports, TlsReportRecorder tlsRecorder, UnsubscribeLinks? unsubscribe)
+        SubmissionQueue queues, IServerStore serverStore, QueueWorker worker, ITlsReportStore tlsReports, TlsReportRecorder tlsRecorder, UnsubscribeLinks? unsubscribe,
+        SmtpTransport transport)
     {
         // Production always: the developer exception page (stack traces to clients) is never switched on by an environment variable.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production, Args = [] });
@@ -296,6 +297,7 @@ public sealed class MailServer : IAsyncDisposable
         var time = TimeProvider.System;
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(queues);
+        builder.Services.AddSingleton(transport);
         builder.Services.AddSingleton(serverStore);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(tlsReports);
@@ -339,6 +341,7 @@ public sealed class MailServer : IAsyncDisposable
         TlsEndpoints.Map(app);
         EventEndpoints.Map(app);
         SuppressionEndpoints.Map(app);
+        DestinationEndpoints.Map(app);
         if (unsubscribe is not null)
         {
             UnsubscribeEndpoints.Map(app);

@@ -58,6 +58,10 @@ public sealed class BrokerConfig
     /// <summary>How many messages are sent over one connection before it is closed.</summary>
     public int MaxMessagesPerConnection { get; set; } = 100;
 
+    /// <summary>Traffic shaping: per-destination connection, message and rate limits, shipped provider defaults and adaptive
+    /// back-off. Shared by every send through one <see cref="Delivery.SmtpTransport"/> (so by <see cref="MailBroker"/> and the queue worker).</summary>
+    public Delivery.Shaping.TrafficShaping Shaping { get; set; } = new();
+
     /// <summary>The random source for shuffling MX records of equal preference; null means <see cref="Random.Shared"/>.</summary>
     public Random? Random { get; set; }
 

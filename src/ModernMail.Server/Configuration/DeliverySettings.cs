@@ -57,4 +57,7 @@ public sealed class DeliverySettings
 
     /// <summary>On shutdown, how long in-flight deliveries may finish before they are cancelled and released.</summary>
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Traffic shaping per destination (rules, shipped provider defaults, back-off); see <see cref="ModernMail.Delivery.Shaping.TrafficShaping"/>.</summary>
+    public ModernMail.Delivery.Shaping.TrafficShaping Shaping { get; set; } = new();
 }

@@ -77,6 +77,7 @@ internal static class SettingsBuilder
             // Up to Concurrency deliveries can go to one host (a smart host, or a big provider's MX); with the library's
             // default of 4 idle connections the others were closed after every message and reopened for the next.
             MaxIdleConnectionsPerHost = Math.Max(4, d.Concurrency),
+            Shaping = d.Shaping,
         };
         foreach (string server in d.Dns)
         {

@@ -54,6 +54,10 @@ public sealed class DeliveryResult
     /// when it refused a server, <see cref="Detail"/> says why.</summary>
     public AppliedTlsPolicy AppliedTlsPolicy { get; init; }
 
+    /// <summary>Set when traffic shaping held the recipient back without an attempt (the destination is suspended, or at its
+    /// connection or rate limit for longer than <see cref="Shaping.TrafficShaping.MaxWait"/>): try again no earlier than this.</summary>
+    public DateTimeOffset? RetryAfter { get; init; }
+
     /// <summary>The server reply that decided this recipient's fate, if there was one.</summary>
     public SmtpReply? Reply { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using ModernMail.Delivery.Internal;
+using ModernMail.Delivery.Internal.Shaping;
 using ModernMail.Diagnostics;
 using ModernMail.Smtp;
 using ModernMail.Smtp.Internal;
@@ -68,8 +69,9 @@ public sealed partial class SmtpTransport
 
     private async Task<Attempt> TryDeliverViaCoreAsync(DomainDelivery request, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
     {
-        string key = SmtpSessionPool.KeyOf(host, endPoint) + "|" + hostPlan.PoolKey;
-        var attempt = await AcquireAsync(key, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
+        // The destination leads the key, so its idle connections can be found (and closed) together.
+        string key = (request.Destination is { } shaped ? shaped.Name + "|" : "") + SmtpSessionPool.KeyOf(host, endPoint) + "|" + hostPlan.PoolKey;
+        var attempt = await AcquireAsync(key, request.Destination, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
         if (attempt.Session is not { } session)
         {
             return attempt;
@@ -77,6 +79,7 @@ public sealed partial class SmtpTransport
         if (request.RequireTls && !session.Capabilities.RequireTls)
         {
             await _pool.ReturnAsync(key, session, cancellationToken).ConfigureAwait(false);
+            request.Destination?.Signal();
             return new Attempt(null, $"REQUIRETLS: {session.Peer} does not advertise REQUIRETLS", RequireTlsUnsupported: true);
         }
         request.Policy = hostPlan.Policy;
@@ -87,12 +90,61 @@ public sealed partial class SmtpTransport
         finally
         {
             await _pool.ReturnAsync(key, session, cancellationToken).ConfigureAwait(false);
+            // A delivery waiting for one of the destination's connections may take this one (or its slot).
+            request.Destination?.Signal();
         }
         return default;
     }
 
     /// <summary>A pooled session reset with RSET, or a new one after greeting, EHLO and STARTTLS under the TLS policy.</summary>
-    private async Task<Attempt> AcquireAsync(string key, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
+    private async Task<Attempt> AcquireAsync(string key, Destination? destination, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await RentPooledAsync(key, cancellationToken).ConfigureAwait(false) is { } pooled)
+            {
+                return new Attempt(pooled, null);
+            }
+            if (destination is null)
+            {
+                return await OpenNewAsync(plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
+            }
+            var slot = await WaitForSlotAsync(key, destination, cancellationToken).ConfigureAwait(false);
+            if (slot.Pooled)
+            {
+                continue; // A session came back to the pool for this very host: use it.
+            }
+            if (!slot.Acquired)
+            {
+                return new Attempt(null, slot.Reason, HeldUntil: slot.Held);
+            }
+            Attempt attempt;
+            try
+            {
+                attempt = await OpenNewAsync(plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                destination.Release();
+                throw;
+            }
+            if (attempt.Session is { } opened)
+            {
+                // The slot is the connection's until it closes, in use or idle in the pool.
+                opened.Closed = destination.Release;
+                opened.MaxMessages = destination.Rule.MaxMessagesPerConnection;
+            }
+            else
+            {
+                destination.Release();
+            }
+            return attempt;
+        }
+    }
+
+    /// <summary>A pooled session for <paramref name="key"/> reset with RSET; null when there is none left that answers.</summary>
+    private async Task<SmtpSession?> RentPooledAsync(string key, CancellationToken cancellationToken)
     {
         while (_pool.TryRent(key, out var pooled) && pooled is not null)
         {
@@ -101,7 +153,7 @@ public sealed partial class SmtpTransport
                 await pooled.ResetAsync(cancellationToken).ConfigureAwait(false);
                 if (!pooled.HasUnreadInput())
                 {
-                    return new Attempt(pooled, null);
+                    return pooled;
                 }
                 // More than one reply to RSET: the next command would read the extra one. Use another connection.
                 pooled.MarkBroken();
@@ -113,6 +165,12 @@ public sealed partial class SmtpTransport
                 await pooled.DisposeAsync().ConfigureAwait(false);
             }
         }
+        return null;
+    }
+
+    /// <summary>A new session after greeting, EHLO and STARTTLS under the TLS policy (falling back to clear text when it allows).</summary>
+    private async Task<Attempt> OpenNewAsync(DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
         try
         {
             return await OpenAsync(plan, hostPlan, host, endPoint, useTls: hostPlan.Requirement != TlsRequirement.None, cancellationToken).ConfigureAwait(false);

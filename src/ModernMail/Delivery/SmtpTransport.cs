@@ -3,6 +3,8 @@ using System.Net.Mail;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModernMail.Delivery.Internal;
+using ModernMail.Delivery.Internal.Shaping;
+using ModernMail.Delivery.Shaping;
 using ModernMail.Dns;
 using ModernMail.Routing.Internal;
 using ModernMail.Smtp;
@@ -24,6 +26,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
     private readonly ILogger _transcript;
     private readonly MxRouter _router;
     private readonly SmtpSessionPool _pool;
+    private readonly TrafficShaper? _shaper;
     private int _disposed;
 
     /// <summary>Creates a transport that resolves MX records with the DNS servers of <paramref name="config"/>.</summary>
@@ -58,7 +61,12 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         _router = new MxRouter(dns, config.Routes, config.SmtpPort, config.Random ?? Random.Shared);
         _pool = new SmtpSessionPool(config.MaxIdleConnectionsPerHost, config.ConnectionIdleTimeout, config.MaxMessagesPerConnection, _time);
         _tls = new TlsPlanner(config, dns, policyStore, reports);
+        _shaper = TrafficShaper.Create(config.Shaping, _time, _logger);
     }
+
+    /// <summary>Every destination traffic shaping has seen: its rule, open connections, back-off and suspension (empty when
+    /// <see cref="TrafficShaping.Enabled"/> is off).</summary>
+    public IReadOnlyList<DestinationStatus> Destinations => _shaper?.Snapshot() ?? [];
 
     /// <summary>How many connections are idle in the pool (for diagnostics and tests).</summary>
     internal int IdleConnections => _pool.IdleCount;
@@ -102,6 +110,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         {
             var request = new DomainDelivery(group, reversePath, senderUtf8, envelope.RequireTls, source, results);
             await DeliverDomainAsync(request, ct).ConfigureAwait(false);
+            Observe(request);
         }).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return results;
@@ -111,11 +120,16 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
     {
         /// <summary>The policy the results of this domain name; set once the domain's TLS plan is known.</summary>
         public AppliedTlsPolicy Policy { get; set; }
+
+        /// <summary>The traffic-shaping destination, once routed; null when shaping is off.</summary>
+        public Destination? Destination { get; set; }
     }
 
     /// <summary>A session ready for a transaction, or why this address could not be used.</summary>
     // TlsRefused: the server was refused by a TLS rule (no STARTTLS, not authenticated, handshake failed), not unreachable.
-    private readonly record struct Attempt(SmtpSession? Session, string? Failure, bool RequireTlsUnsupported = false, bool TlsRefused = false);
+    // HeldUntil: traffic shaping gave no connection in time; the recipients wait until then, untried.
+    private readonly record struct Attempt(SmtpSession? Session, string? Failure, bool RequireTlsUnsupported = false, bool TlsRefused = false,
+        DateTimeOffset? HeldUntil = null);
 
     private async Task DeliverDomainAsync(DomainDelivery request, CancellationToken cancellationToken)
     {
@@ -131,6 +145,14 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         {
             FailAll(request, SmtpStage.Dns, route.Status == RouteStatus.Transient ? FailureStatus.DnsFailure : FailureStatus.BadDestinationSystem, route.Error ?? $"no route to {group.Domain}", null, null);
             return;
+        }
+        if (_shaper is not null)
+        {
+            request.Destination = _shaper.For(group.Domain, route.Hosts, route.Static);
+            if (request.Destination is not null && !await AdmitAsync(request, request.Destination, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
         }
         var plan = await _tls.PlanAsync(group.Domain, route.Static, request.RequireTls, cancellationToken).ConfigureAwait(false);
         request.Policy = plan.Floor.Policy;
@@ -188,6 +210,12 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
                 var attempt = await TryDeliverViaAsync(request, plan, hostPlan, host.Name, endPoint, cancellationToken).ConfigureAwait(false);
                 if (attempt.Failure is null)
                 {
+                    return;
+                }
+                if (attempt.HeldUntil is { } until)
+                {
+                    // Every host of the destination shares its limit: trying the next one would not help.
+                    HoldAll(request, until, attempt.Failure);
                     return;
                 }
                 DeliveryLog.AttemptFailed(_logger, group.Domain, $"{host.Name} [{endPoint}]", attempt.Failure);

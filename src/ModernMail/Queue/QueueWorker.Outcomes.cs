@@ -24,6 +24,13 @@ public sealed partial class QueueWorker
         {
             return new RecipientOutcome(recipient.Index, RecipientState.Bounced, attempts, null, detail);
         }
+        if (result.RetryAfter is { } after)
+        {
+            // Traffic shaping held it back untried: not an attempt, and due exactly when the destination has room again.
+            return now >= lease.ExpiresAt
+                ? new RecipientOutcome(recipient.Index, RecipientState.Expired, recipient.Attempts, null, detail)
+                : new RecipientOutcome(recipient.Index, RecipientState.Deferred, recipient.Attempts, after < lease.ExpiresAt ? after : lease.ExpiresAt, detail);
+        }
         return Defer(lease, recipient.Index, attempts, now, detail);
     }
 

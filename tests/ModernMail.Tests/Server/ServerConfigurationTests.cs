@@ -44,6 +44,11 @@ public sealed class ServerConfigurationTests
         // A relative key path is relative to the file, an absolute one is kept.
         Assert.Equal(Path.Combine(Path.GetDirectoryName(file)!, "keys/example.com.s1.pem"), settings.Dkim[0].KeyFile);
         Assert.Equal("/etc/mailbroker/example.org.pem", settings.Dkim[1].KeyFile);
+        var rule = Assert.Single(settings.Delivery.Shaping.Rules);
+        Assert.Equal(["partner.example"], rule.Domains);
+        Assert.Equal(2000, rule.MessagesPerHour);
+        Assert.Equal(TimeSpan.FromMinutes(15), settings.Delivery.Shaping.Default.SuspendFor);
+        Assert.Equal("bounces.example.com", settings.Inbound.Domain);
     }
 
     [Theory]

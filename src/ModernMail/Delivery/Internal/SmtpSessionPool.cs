@@ -48,6 +48,15 @@ internal sealed class SmtpSessionPool : IAsyncDisposable
 
     public static string KeyOf(string host, System.Net.IPEndPoint endPoint) => host + "|" + endPoint;
 
+    /// <summary>Whether a session is idle for <paramref name="key"/> (it may still turn out dead when rented).</summary>
+    public bool HasIdle(string key)
+    {
+        lock (_idle)
+        {
+            return _idle.TryGetValue(key, out var stack) && stack.Count > 0;
+        }
+    }
+
     /// <summary>Takes the most recently used live session for <paramref name="key"/>, if any.</summary>
     public bool TryRent(string key, out SmtpSession? session)
     {
@@ -76,7 +85,7 @@ internal sealed class SmtpSessionPool : IAsyncDisposable
     public async Task ReturnAsync(string key, SmtpSession session, CancellationToken cancellationToken)
     {
         bool keep = false;
-        if (IsReusable(session) && session.MessagesSent < _maxMessages)
+        if (IsReusable(session) && session.MessagesSent < Math.Min(_maxMessages, session.MaxMessages ?? int.MaxValue))
         {
             lock (_idle)
             {
@@ -99,6 +108,27 @@ internal sealed class SmtpSessionPool : IAsyncDisposable
         {
             await session.QuitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Closes every idle session whose key starts with <paramref name="prefix"/> (a destination at its connection limit
+    /// frees the slots its idle connections to other hosts hold).</summary>
+    public void CloseIdle(string prefix)
+    {
+        List<SmtpSession>? closing = null;
+        lock (_idle)
+        {
+            foreach (var (key, stack) in _idle)
+            {
+                if (key.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    while (stack.TryPop(out var entry))
+                    {
+                        (closing ??= []).Add(entry.Session);
+                    }
+                }
+            }
+        }
+        CloseAll(closing);
     }
 
     /// <summary>Closes sessions idle longer than the timeout.</summary>

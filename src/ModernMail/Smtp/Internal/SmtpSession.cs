@@ -75,6 +75,12 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <summary>The verdict on the server's certificate; <see cref="CertificateVerdict.NotChecked"/> before TLS.</summary>
     public CertificateVerdict Certificate { get; private set; } = CertificateVerdict.NotChecked;
 
+    /// <summary>Called once when the connection closes: gives back the traffic-shaping slot it holds.</summary>
+    public Action? Closed { get; set; }
+
+    /// <summary>The destination's limit of messages on one connection (traffic shaping), if lower than the pool's.</summary>
+    public int? MaxMessages { get; set; }
+
     /// <summary>How many transactions reached the final "." reply on this connection.</summary>
     public int MessagesSent { get; private set; }
 
@@ -269,13 +275,21 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             return;
         }
         State = SmtpSessionState.Closed;
-        await _reader.CompleteAsync().ConfigureAwait(false);
-        if (_tls is not null)
+        try
         {
-            await _tls.DisposeAsync().ConfigureAwait(false);
+            await _reader.CompleteAsync().ConfigureAwait(false);
+            if (_tls is not null)
+            {
+                await _tls.DisposeAsync().ConfigureAwait(false);
+            }
+            await _network.DisposeAsync().ConfigureAwait(false);
+            _socket.Dispose();
         }
-        await _network.DisposeAsync().ConfigureAwait(false);
-        _socket.Dispose();
+        finally
+        {
+            Closed?.Invoke();
+            Closed = null;
+        }
     }
 
     /// <summary>Marks the session broken (it will never be reused).</summary>

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ModernMail.IntegrationTests.World;
+using Xunit;
+
+namespace ModernMail.IntegrationTests.Server;
+
+/// <summary>Traffic shaping configured in mailbroker.json on a real <c>mailbroker serve</c>, delivering through the test world's
+/// Postfix: the rule's limits and counts show in GET /v1/destinations (the limits themselves are asserted against a counting MX in
+/// ShapedDeliveryTests).</summary>
+public sealed class ServerShapingTests : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "mm-shaping-" + Guid.NewGuid().ToString("N"));
+    private ServeProcess _server = null!; // Set in InitializeAsync.
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        string config = Path.Combine(_directory, "mailbroker.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            Delivery = new
+            {
+                Shaping = new
+                {
+                    Rules = new[] { new { Name = "world-a", Domains = new[] { TestWorld.DomainA }, MaxConnections = 1, MaxMessagesPerConnection = 2, Source = "test" } },
+                },
+            },
+        }), Ct);
+        _server = await ServeProcess.StartAsync(_directory, ["--config", config]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task ARuleFromTheConfiguration_ShapesDelivery_AndDestinationsShowIt()
+    {
+        string secret = await _server.CreateKeyAsync("ops");
+        using var client = _server.Client(secret);
+        var rcpts = Enumerable.Range(0, 5).Select(i => TestWorld.Unique($"shape{i}")).ToList();
+        var ids = new List<string>();
+        foreach (string rcpt in rcpts)
+        {
+            using var response = await client.PostAsJsonAsync("/v1/messages", new { from = "ops@sender.test", to = new[] { rcpt }, subject = "shaped", text = "x" }, Ct);
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            ids.Add(body.RootElement.GetProperty("id").GetString()!);
+        }
+        foreach (string id in ids)
+        {
+            (await ApiAssertions.WaitForStateAsync(client, id, "delivered")).Dispose();
+        }
+        foreach (string rcpt in rcpts)
+        {
+            Assert.Single(await TestWorld.WaitForMessagesAsync(rcpt, cancellationToken: Ct));
+        }
+
+        using var list = await client.GetFromJsonAsync<JsonDocument>("/v1/destinations", Ct);
+        var destination = Assert.Single(list!.RootElement.GetProperty("destinations").EnumerateArray(), d => d.GetProperty("name").GetString() == "world-a");
+        Assert.Equal(1, destination.GetProperty("limits").GetProperty("maxConnections").GetInt32());
+        Assert.Equal(2, destination.GetProperty("limits").GetProperty("maxMessagesPerConnection").GetInt32());
+        Assert.Equal(5, destination.GetProperty("delivered").GetInt64());
+        Assert.InRange(destination.GetProperty("connections").GetInt32(), 0, 1);
+        Assert.False(destination.TryGetProperty("suspendedUntil", out _)); // null fields are left out
+        // Destinations span every sender: a key limited to one domain may not list them.
+        string limited = await _server.CreateKeyAsync("tenant", TestWorld.SenderDomain);
+        using var tenant = _server.Client(limited);
+        await ApiAssertions.AssertProblemAsync(await tenant.GetAsync("/v1/destinations", Ct), 403, null);
+    }
+}
