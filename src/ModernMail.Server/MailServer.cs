@@ -13,6 +13,7 @@ using ModernMail.Delivery;
 using ModernMail.Dkim;
 using ModernMail.Dns;
 using ModernMail.PostgreSql;
+using ModernMail.PostgreSql.Internal;
 using ModernMail.Queue;
 using ModernMail.Server.Bounces;
 using ModernMail.Server.Configuration;
@@ -51,6 +52,7 @@ public sealed class MailServer : IAsyncDisposable
     private readonly SubmissionListener? _smtp;
     private readonly WebhookService _webhooks;
     private SubmissionListener? _inbound;
+    private PostgreSqlConnectionGate? _gate;
 
     private MailServer(MailServerSettings settings, SubmissionQueue queues, IServerStore? serverStore, SmtpTransport transport, TlsStateStores tlsState,
         QueueWorker worker, WebApplication? app, SubmissionListener? smtp, WebhookService webhooks)
@@ -112,16 +114,25 @@ public sealed class MailServer : IAsyncDisposable
         IReadOnlyList<IPEndPoint> inboundEndpoints = inboundListener ? ListenEndpoints.Parse([settings.Inbound.Listen], "Inbound:Listen", 25) : [];
 
         SmtpTransport transport;
+        PostgreSqlConnectionGate? gate = null;
         // MTA-STS policies and TLS-RPT counts persist with the queue, so a restart (or another node) keeps both.
         var tlsState = TlsStateStores.Open(settings);
         var tlsRecorder = new TlsReportRecorder(tlsState.Reports);
         try
         {
             var dns = DnsClientLookup.FromConfiguration(broker, "Delivery:Dns");
-            transport = new SmtpTransport(broker, dns, tlsState.Policies, tlsRecorder);
+            // Over PostgreSQL, connection limits hold for every node together.
+            gate = TlsStateStores.PostgreSqlLocation(settings) is { } shared
+                ? new PostgreSqlConnectionGate(shared, $"{settings.HostName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}", loggerFactory.CreateLogger("ModernMail.Delivery"))
+                : null;
+            transport = new SmtpTransport(broker, dns, tlsState.Policies, tlsRecorder) { ConnectionGate = gate };
         }
         catch (ArgumentException ex)
         {
+            if (gate is not null)
+            {
+                await gate.DisposeAsync().ConfigureAwait(false);
+            }
             await tlsRecorder.DisposeAsync().ConfigureAwait(false);
             await tlsState.DisposeAsync().ConfigureAwait(false);
             throw new ServerConfigurationException($"Delivery: {ex.Message}", ex);
@@ -180,7 +191,7 @@ public sealed class MailServer : IAsyncDisposable
                     Bounces = receiver,
                 };
             }
-            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app, smtp, hooks) { _inbound = inbound };
+            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app, smtp, hooks) { _inbound = inbound, _gate = gate };
         }
         catch
         {
@@ -197,6 +208,10 @@ public sealed class MailServer : IAsyncDisposable
                 await serverStore.DisposeAsync().ConfigureAwait(false);
             }
             await transport.DisposeAsync().ConfigureAwait(false);
+            if (gate is not null)
+            {
+                await gate.DisposeAsync().ConfigureAwait(false);
+            }
             await tlsState.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -266,6 +281,10 @@ public sealed class MailServer : IAsyncDisposable
             await _serverStore.DisposeAsync().ConfigureAwait(false);
         }
         await _transport.DisposeAsync().ConfigureAwait(false);
+        if (_gate is not null)
+        {
+            await _gate.DisposeAsync().ConfigureAwait(false);
+        }
         await _tlsState.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -25,10 +25,16 @@ internal sealed class TlsStateStores : IAsyncDisposable
     /// <summary>True when the state lives in PostgreSQL.</summary>
     public bool Shared => _owned is not null;
 
+    /// <summary>The connection string when the queue is in PostgreSQL (shared by the nodes of a cluster); null for SQLite.</summary>
+    public static string? PostgreSqlLocation(MailServerSettings settings) =>
+        QueueStoreFactory.TrySplitScheme(settings.EffectiveStore, out string? scheme, out string location)
+            && (scheme.Equals("postgres", StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase))
+            ? location
+            : null;
+
     public static TlsStateStores Open(MailServerSettings settings)
     {
-        if (QueueStoreFactory.TrySplitScheme(settings.EffectiveStore, out string? scheme, out string location)
-            && (scheme.Equals("postgres", StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase)))
+        if (PostgreSqlLocation(settings) is { } location)
         {
             var store = new PostgreSqlTlsStore(location);
             return new TlsStateStores(store, store, store);

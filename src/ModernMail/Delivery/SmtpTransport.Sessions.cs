@@ -126,20 +126,34 @@ public sealed partial class SmtpTransport
             }
             catch
             {
-                destination.Release();
+                ReleaseSlot(destination, slot.Cluster);
                 throw;
             }
             if (attempt.Session is { } opened)
             {
                 // The slot is the connection's until it closes, in use or idle in the pool.
-                opened.Closed = destination.Release;
+                var gate = slot.Cluster ? ConnectionGate : null;
+                opened.Closed = gate is null ? destination.Release : () =>
+                {
+                    destination.Release();
+                    gate.Release(destination.Name);
+                };
                 opened.MaxMessages = destination.Rule.MaxMessagesPerConnection;
             }
             else
             {
-                destination.Release();
+                ReleaseSlot(destination, slot.Cluster);
             }
             return attempt;
+        }
+    }
+
+    private void ReleaseSlot(Destination destination, bool cluster)
+    {
+        destination.Release();
+        if (cluster)
+        {
+            ConnectionGate?.Release(destination.Name);
         }
     }
 

@@ -5,6 +5,8 @@ namespace ModernMail.Delivery;
 
 public sealed partial class SmtpTransport
 {
+    private static readonly TimeSpan s_clusterPoll = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Lets a message to <paramref name="destination"/> go now, after a wait within <see cref="Shaping.TrafficShaping.MaxWait"/>
     /// for the message rate; otherwise holds every recipient back (suspended, or the rate frees no slot in time) and returns false.</summary>
     private async Task<bool> AdmitAsync(DomainDelivery request, Destination destination, CancellationToken cancellationToken)
@@ -35,7 +37,8 @@ public sealed partial class SmtpTransport
 
     /// <summary>A connection slot of <paramref name="destination"/>, waiting within the shaper's limit (a slot freed or a session back
     /// in the pool wakes the wait); <c>Held</c> set when none came in time.</summary>
-    private async Task<(bool Acquired, bool Pooled, DateTimeOffset? Held, string? Reason)> WaitForSlotAsync(string key, Destination destination, CancellationToken cancellationToken)
+    private async Task<(bool Acquired, bool Pooled, DateTimeOffset? Held, string? Reason, bool Cluster)> WaitForSlotAsync(string key, Destination destination,
+        CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var deadline = now + _shaper!.MaxWait;
@@ -44,12 +47,25 @@ public sealed partial class SmtpTransport
         {
             if (_pool.HasIdle(key))
             {
-                return (false, true, null, null);
+                return (false, true, null, null, false);
             }
             var wait = destination.TryOpen(now);
+            bool cluster = false;
+            bool clusterFull = false;
+            if (wait == TimeSpan.Zero && ConnectionGate is { } gate && destination.MaxConnectionsAt(now) is int limit)
+            {
+                // The node has room; the cluster must too. Other nodes' closes do not wake us: look again shortly.
+                cluster = await gate.TryAcquireAsync(destination.Name, limit, cancellationToken).ConfigureAwait(false);
+                if (!cluster)
+                {
+                    destination.Release();
+                    wait = s_clusterPoll;
+                    clusterFull = true;
+                }
+            }
             if (wait == TimeSpan.Zero)
             {
-                return (true, false, null, null);
+                return (true, false, null, null, cluster);
             }
             if (wait == Timeout.InfiniteTimeSpan && !freed)
             {
@@ -61,10 +77,10 @@ public sealed partial class SmtpTransport
             bool atLimit = wait == Timeout.InfiniteTimeSpan;
             if (remaining <= TimeSpan.Zero || (!atLimit && wait > remaining))
             {
-                string reason = atLimit
-                    ? $"destination {destination.Name} has all its {destination.Snapshot(now).EffectiveMaxConnections} connections in use"
+                string reason = atLimit || clusterFull
+                    ? $"destination {destination.Name} has all its {destination.MaxConnectionsAt(now)} connections in use{(clusterFull ? " across the cluster" : "")}"
                     : $"destination {destination.Name} is at its new-connection rate limit";
-                return (false, false, now + (atLimit ? _shaper.MaxWait : wait), reason);
+                return (false, false, now + (atLimit ? _shaper.MaxWait : wait), reason, false);
             }
             if (atLimit)
             {

@@ -64,6 +64,9 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         _shaper = TrafficShaper.Create(config.Shaping, _time, _logger);
     }
 
+    /// <summary>Connection slots shared with the other nodes of a cluster (PostgreSQL); null for this process alone.</summary>
+    internal IConnectionGate? ConnectionGate { get; init; }
+
     /// <summary>Every destination traffic shaping has seen: its rule, open connections, back-off and suspension (empty when
     /// <see cref="TrafficShaping.Enabled"/> is off).</summary>
     public IReadOnlyList<DestinationStatus> Destinations => _shaper?.Snapshot() ?? [];

@@ -131,6 +131,15 @@ internal sealed class Destination
         }
     }
 
+    /// <summary>The connection limit after back-off; null when unlimited.</summary>
+    public int? MaxConnectionsAt(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            return Rule.MaxConnections is int max ? Scaled(max, FactorAt(now)) : null;
+        }
+    }
+
     /// <summary>Gives back a connection slot and wakes a waiter.</summary>
     public void Release()
     {
