@@ -83,7 +83,17 @@ public static class ModernMailBuilderExtensions
             services.AddSingleton<IOptionsChangeTokenSource<QueueOptions>>(new ConfigurationChangeTokenSource<QueueOptions>(queueSection));
             section = queueSection.Path;
         }
-        options.PostConfigure<IOptions<BrokerConfig>>(static (queue, broker) => FromBroker(queue, broker.Value)).ValidateOnStart();
+        options.PostConfigure<IOptions<BrokerConfig>>(static (queue, broker) =>
+        {
+            try
+            {
+                FromBroker(queue, broker.Value);
+            }
+            catch (OptionsValidationException)
+            {
+                // The broker's own validation reports its settings; the queue's settings are still checked, so one start names both.
+            }
+        }).ValidateOnStart();
         services.AddSingleton<IValidateOptions<QueueOptions>>(new QueueOptionsValidator(section));
 
         services.AddSingleton(storeFactory);
@@ -91,7 +101,7 @@ public static class ModernMailBuilderExtensions
             new MailQueue(provider.GetRequiredService<IQueueStore>(), provider.GetRequiredService<IOptions<QueueOptions>>().Value));
         services.AddSingleton(static provider =>
             new QueueWorker(provider.GetRequiredService<MailQueue>(), provider.GetRequiredService<IMailTransport>(), provider.GetService<ILogger<QueueWorker>>()));
-        services.AddHostedService(static provider => new QueueWorkerService(provider.GetRequiredService<QueueWorker>()));
+        services.AddHostedService(static provider => new QueueWorkerService(provider.GetRequiredService<QueueWorker>));
         return builder;
     }
 
