@@ -67,8 +67,9 @@ public static class ModernMailServiceCollectionExtensions
         services.TryAddSingleton(static provider =>
             new SmtpTransport(provider.GetRequiredService<IOptions<BrokerConfig>>().Value, provider.GetRequiredService<IDnsLookup>()));
         services.TryAddSingleton<IMailTransport>(static provider => provider.GetRequiredService<SmtpTransport>());
+        // One engine: the broker sends through the transport the queue worker uses (one connection pool, one DNS cache); the container disposes it.
         services.TryAddSingleton(static provider =>
-            new MailBroker(provider.GetRequiredService<IOptions<BrokerConfig>>().Value, provider.GetRequiredService<IDnsLookup>()));
+            new MailBroker(provider.GetRequiredService<IOptions<BrokerConfig>>().Value, provider.GetRequiredService<SmtpTransport>(), ownsTransport: false));
         return new ModernMailBuilder(services, configuration);
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using ModernMail.Hosting;
 using ModernMail.IntegrationTests.Queue;
 using ModernMail.IntegrationTests.World;
@@ -126,6 +127,41 @@ public sealed class HostingTests : IDisposable
         Assert.Equal(HealthStatus.Unhealthy, broken.Status);
         Assert.Equal(HealthStatus.Unhealthy, store.Status);
         Assert.Contains("does not exist", store.Description);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task WorkerCheck_StoreFailsUnderARunningWorker_ReportsTheWorkerStalledOnceTheLimitPasses()
+    {
+        await using var database = await PostgreSqlTestDatabase.CreateAsync();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Production });
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(database.ConnectionString));
+        builder.Services.AddModernMail(o => o.HostName = "mail." + TestWorld.SenderDomain).AddPostgreSqlQueue();
+        builder.Services.AddHealthChecks().AddModernMailHealthChecks(o => o.WorkerStallTimeout = TimeSpan.FromMinutes(2));
+        using var host = builder.Build();
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        Func<HealthCheckRegistration, bool> workerOnly = r => r.Name == ModernMailHealthChecksBuilderExtensions.WorkerCheckName;
+        // The queue creates its tables once; then they go away, so every store call of the worker fails from its first on.
+        await host.Services.GetRequiredService<MailQueue>().EnsureInitializedAsync(Ct);
+        string schema = new NpgsqlConnectionStringBuilder(database.ConnectionString).SearchPath!;
+        await using (var connection = new NpgsqlConnection(PostgreSqlTestDatabase.BaseConnectionString))
+        {
+            await connection.OpenAsync(Ct);
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA {schema} CASCADE", connection);
+            await drop.ExecuteNonQueryAsync(Ct);
+        }
+
+        await host.StartAsync(Ct);
+        var started = await health.CheckHealthAsync(workerOnly, Ct);
+        time.Advance(TimeSpan.FromMinutes(3));
+        var stalled = await health.CheckHealthAsync(workerOnly, Ct);
+
+        Assert.Equal(HealthStatus.Healthy, started.Status);
+        Assert.Equal(HealthStatus.Unhealthy, stalled.Status);
+        Assert.Contains("has not reached the store for 00:03:00 (limit 00:02:00)", stalled.Entries[ModernMailHealthChecksBuilderExtensions.WorkerCheckName].Description);
         await host.StopAsync(Ct);
     }
 
