@@ -126,9 +126,21 @@ public sealed class ModernMailHostingTests : IDisposable
         var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(TestContext.Current.CancellationToken));
 
         var messages = error is AggregateException aggregate ? string.Join("\n", aggregate.InnerExceptions.Select(e => e.Message)) : error.Message;
-        Assert.Contains("Mail:MaxParallelDomains: config.MaxParallelDomains ('0') must be greater than or equal to '1'.", messages);
+        Assert.Contains("Mail:MaxParallelDomains: MaxParallelDomains ('0') must be greater than or equal to '1'.", messages);
         Assert.Contains("Mail:Queue:MaxConcurrentDeliveries: MaxConcurrentDeliveries ('0') must be greater than or equal to '1'.", messages);
         Assert.DoesNotContain("(Parameter", messages);
+    }
+
+    [Fact]
+    public async Task Start_SmtpPortOutOfRange_FailsNamingTheSetting()
+    {
+        var builder = NewBuilder();
+        builder.Services.AddModernMail(o => o.SmtpPort = 70000);
+
+        using var host = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("BrokerConfig:SmtpPort: SmtpPort ('70000') must be less than or equal to '65535'.", error.Message);
     }
 
     [Fact]
