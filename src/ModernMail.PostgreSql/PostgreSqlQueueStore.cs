@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using ModernMail.PostgreSql.Internal;
 using ModernMail.Queue;
+using Npgsql;
 
 namespace ModernMail.PostgreSql;
 
@@ -27,6 +28,15 @@ public sealed class PostgreSqlQueueStore : IQueueStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         _core = new PostgreSqlQueueCore(connectionString);
+    }
+
+    /// <summary>Creates a store over a data source the application owns (for example the <see cref="NpgsqlDataSource"/> registered
+    /// in dependency injection, shared with the rest of the application); disposing the store leaves it open.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="dataSource"/> is null.</exception>
+    public PostgreSqlQueueStore(NpgsqlDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _core = new PostgreSqlQueueCore(dataSource, ownsDataSource: false);
     }
 
     /// <inheritdoc />
@@ -99,7 +109,7 @@ public sealed class PostgreSqlQueueStore : IQueueStore
     /// <inheritdoc/>
     public Task ReleaseSubscriptionAsync(string name, string owner, CancellationToken cancellationToken = default) => _core.ReleaseSubscriptionAsync(name, owner, cancellationToken);
 
-    /// <summary>Waits for pending writes to commit and closes the connection pool.</summary>
+    /// <summary>Waits for pending writes to commit and closes the connection pool (unless the store was given a data source it does not own).</summary>
     public async ValueTask DisposeAsync()
     {
         await _core.CloseAsync().ConfigureAwait(false);

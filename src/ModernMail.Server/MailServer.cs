@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using ModernMail.Delivery;
 using ModernMail.Dkim;
 using ModernMail.Dns;
+using ModernMail.Hosting.Internal;
 using ModernMail.PostgreSql;
 using ModernMail.PostgreSql.Internal;
 using ModernMail.Queue;
@@ -245,9 +246,7 @@ public sealed class MailServer : IAsyncDisposable
         }
         if (_app is null)
         {
-            using var grace = new CancellationTokenSource(_settings.Delivery.Grace);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, grace.Token);
-            await _worker.StopAsync(linked.Token).ConfigureAwait(false);
+            await new QueueWorkerService(_worker, _settings.Delivery.Grace).StopAsync(cancellationToken).ConfigureAwait(false);
         }
         else
         {

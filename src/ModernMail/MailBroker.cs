@@ -16,6 +16,7 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
 {
     private readonly BrokerConfig _config;
     private readonly SmtpTransport _transport;
+    private readonly bool _ownsTransport;
     private readonly MessagePreparer _preparer;
     private int _disposed;
 
@@ -28,17 +29,29 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
     }
 
     internal MailBroker(BrokerConfig config, IDnsLookup? dns)
+        : this(config, dns is null ? new SmtpTransport(ValidateNotNull(config)) : new SmtpTransport(ValidateNotNull(config), dns), ownsTransport: true)
+    {
+    }
+
+    /// <summary>A broker that delivers through <paramref name="transport"/> (its pool and DNS cache shared, for example with a queue
+    /// worker in the same host), disposing it only when <paramref name="ownsTransport"/>.</summary>
+    internal MailBroker(BrokerConfig config, SmtpTransport transport, bool ownsTransport)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(transport);
         _config = config;
-        _transport = dns is null ? new SmtpTransport(config) : new SmtpTransport(config, dns);
+        _transport = transport;
+        _ownsTransport = ownsTransport;
         try
         {
             _preparer = new MessagePreparer(config);
         }
         catch
         {
-            _transport.Dispose();
+            if (ownsTransport)
+            {
+                _transport.Dispose();
+            }
             throw;
         }
     }
@@ -123,7 +136,10 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
         {
             return;
         }
-        _transport.Dispose();
+        if (_ownsTransport)
+        {
+            _transport.Dispose();
+        }
         DisposeSigners();
     }
 
@@ -134,11 +150,20 @@ public sealed class MailBroker : IDisposable, IAsyncDisposable
         {
             return;
         }
-        await _transport.DisposeAsync().ConfigureAwait(false);
+        if (_ownsTransport)
+        {
+            await _transport.DisposeAsync().ConfigureAwait(false);
+        }
         DisposeSigners();
     }
 
     private void DisposeSigners() => _preparer.Dispose();
+
+    private static BrokerConfig ValidateNotNull(BrokerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config;
+    }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

@@ -14,13 +14,22 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
     private const long SchemaLockKey = 0x4D4D_5155_4555;
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
     private readonly string _description;
 
     public PostgreSqlQueueCore(string connectionString)
+        : this(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)), ownsDataSource: true)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+    }
+
+    /// <summary>A core over <paramref name="dataSource"/>, disposing it with the core only when <paramref name="ownsDataSource"/>.</summary>
+    public PostgreSqlQueueCore(NpgsqlDataSource dataSource, bool ownsDataSource)
+    {
+        // The data source's connection string never carries the password (unless Persist Security Info), and only names are used.
+        var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
         _description = $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
-        _dataSource = NpgsqlDataSource.Create(builder);
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
     }
 
     protected override string Description => _description;
@@ -214,5 +223,5 @@ internal sealed class PostgreSqlQueueCore : SqlQueueCore, IAsyncDisposable
         };
     }
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public ValueTask DisposeAsync() => _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
 }

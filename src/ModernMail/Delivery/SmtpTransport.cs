@@ -47,10 +47,11 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(dns);
         ValidateHostName(config.HostName);
-        ArgumentOutOfRangeException.ThrowIfLessThan(config.MaxParallelDomains, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(config.MaxIdleConnectionsPerHost);
-        ArgumentOutOfRangeException.ThrowIfLessThan(config.MaxMessagesPerConnection, 1);
-        ArgumentNullException.ThrowIfNull(config.Timeouts);
+        // Named after the setting, so that a host's start validation (ModernMail.Hosting) names it too.
+        ArgumentOutOfRangeException.ThrowIfLessThan(config.MaxParallelDomains, 1, nameof(BrokerConfig.MaxParallelDomains));
+        ArgumentOutOfRangeException.ThrowIfNegative(config.MaxIdleConnectionsPerHost, nameof(BrokerConfig.MaxIdleConnectionsPerHost));
+        ArgumentOutOfRangeException.ThrowIfLessThan(config.MaxMessagesPerConnection, 1, nameof(BrokerConfig.MaxMessagesPerConnection));
+        ArgumentNullException.ThrowIfNull(config.Timeouts, nameof(BrokerConfig.Timeouts));
         _hostName = config.HostName;
         _timeouts = config.Timeouts;
         _time = config.TimeProvider ?? TimeProvider.System;

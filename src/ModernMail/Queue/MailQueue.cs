@@ -36,7 +36,8 @@ public sealed class MailQueue : IAsyncDisposable
     {
     }
 
-    private static IQueueStore OpenStore(QueueOptions options)
+    /// <summary>The store <paramref name="options"/> describe: <see cref="QueueOptions.StoreFactory"/>'s, else the one <see cref="QueueOptions.Store"/> names.</summary>
+    internal static IQueueStore OpenStore(QueueOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         return options.StoreFactory is { } factory

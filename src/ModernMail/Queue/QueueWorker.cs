@@ -33,6 +33,7 @@ public sealed partial class QueueWorker : IAsyncDisposable
     private Task? _loop;
     private Task? _renewal;
     private QueueDepthGauge.Registration? _depth;
+    private long _lastActivityTicks;
 
     /// <summary>Creates a worker for <paramref name="queue"/> that delivers through <paramref name="transport"/>.</summary>
     public QueueWorker(MailQueue queue, IMailTransport transport, ILogger<QueueWorker>? logger = null)
@@ -60,6 +61,17 @@ public sealed partial class QueueWorker : IAsyncDisposable
     /// <summary>How many messages are being delivered right now.</summary>
     public int InFlight => _inFlight.Count;
 
+    /// <summary>Whether the delivery loop started by <see cref="StartAsync"/> is running (false before start, after stop, or if the loop ended).</summary>
+    public bool IsRunning => _loop is { IsCompleted: false };
+
+    /// <summary>When the running worker last talked to the store successfully (leased due messages, or renewed the leases of
+    /// deliveries in flight); null before <see cref="StartAsync"/>.</summary>
+    /// <remarks>A healthy worker refreshes it at least every <see cref="QueueOptions.PollInterval"/> while idle and every third of
+    /// <see cref="QueueOptions.LeaseDuration"/> while busy; it stops moving while the store fails. Liveness checks compare it with the clock.</remarks>
+    public DateTimeOffset? LastActivity => Interlocked.Read(ref _lastActivityTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    private void MarkActivity() => Interlocked.Exchange(ref _lastActivityTicks, _time.GetUtcNow().UtcTicks);
+
     /// <summary>Initializes the store and starts delivering in the background.</summary>
     /// <exception cref="QueueStoreException">The store is corrupt, locked or unreachable.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -72,6 +84,7 @@ public sealed partial class QueueWorker : IAsyncDisposable
         _stopping = new CancellationTokenSource();
         _aborting = new CancellationTokenSource();
         _queue.Enqueued += Wake;
+        MarkActivity();
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
         _renewal = Task.Run(() => RenewAsync(_stopping.Token), CancellationToken.None);
         // The queue depth gauge counts this store while a worker delivers from it.
@@ -158,6 +171,7 @@ public sealed partial class QueueWorker : IAsyncDisposable
                     taken++;
                 }
                 var leases = await _queue.Store.LeaseAsync(Owner, _time.GetUtcNow(), _options.LeaseDuration, taken, stopping).ConfigureAwait(false);
+                MarkActivity();
                 foreach (var lease in leases)
                 {
                     taken--;
@@ -251,6 +265,7 @@ public sealed partial class QueueWorker : IAsyncDisposable
             try
             {
                 await _queue.Store.RenewLeasesAsync(Owner, _time.GetUtcNow() + _options.LeaseDuration, stopping).ConfigureAwait(false);
+                MarkActivity();
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

@@ -19,8 +19,9 @@ internal sealed class MxRouter
         ArgumentNullException.ThrowIfNull(dns);
         ArgumentNullException.ThrowIfNull(routes);
         ArgumentNullException.ThrowIfNull(random);
-        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+        // The port is BrokerConfig.SmtpPort: named so, for the host's start validation.
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1, nameof(BrokerConfig.SmtpPort));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535, nameof(BrokerConfig.SmtpPort));
         _dns = dns;
         _port = port;
         _random = random;
