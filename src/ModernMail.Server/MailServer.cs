@@ -22,6 +22,7 @@ using ModernMail.Server.Idempotency;
 using ModernMail.Server.Internal;
 using ModernMail.Server.Keys;
 using ModernMail.Server.Smtp;
+using ModernMail.Server.Status;
 using ModernMail.Server.Storage;
 using ModernMail.Server.Submission;
 using ModernMail.Server.Unsubscribe;
@@ -314,6 +315,10 @@ public sealed class MailServer : IAsyncDisposable
         builder.Services.AddHostedService(_ => new QueueWorkerService(worker, settings.Delivery.Grace));
         builder.Services.AddHostedService<IdempotencyPurgeService>();
         MetricsEndpoint.AddMetrics(builder.Services);
+        if (settings.Http.StatusPage)
+        {
+            StatusEndpoints.AddStatus(builder.Services, queues.WorkerQueue.Store, serverStore);
+        }
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = _ => true });
@@ -339,6 +344,10 @@ public sealed class MailServer : IAsyncDisposable
         TlsEndpoints.Map(app);
         EventEndpoints.Map(app);
         SuppressionEndpoints.Map(app);
+        if (settings.Http.StatusPage)
+        {
+            StatusEndpoints.Map(app);
+        }
         if (unsubscribe is not null)
         {
             UnsubscribeEndpoints.Map(app);

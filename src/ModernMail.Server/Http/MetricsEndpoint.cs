@@ -1,11 +1,9 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using ModernMail.Diagnostics;
-using ModernMail.Server.Keys;
+using ModernMail.Server.Status;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -38,27 +36,12 @@ internal static class MetricsEndpoint
             .ExcludeFromDescription();
     }
 
-    /// <summary>Lets the scrape through on a loopback listener, or with an active key that has no domain list; else 401 or 403.</summary>
+    /// <summary>Lets the scrape through by <see cref="OperatorAccess"/>'s rule; else 401 or 403.</summary>
     internal static async Task CheckAccessAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.Connection.LocalIpAddress is { } local && IPAddress.IsLoopback(local))
+        if (await OperatorAccess.CheckAsync(context, Path).ConfigureAwait(false) is { } refusal)
         {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
-        // The same Bearer check as every /v1 endpoint (ApiKeyFilter), then: the numbers cover every sender, so no domain-limited key.
-        var (key, refusal) = await ApiKeyFilter.AuthenticateAsync(context, context.RequestServices.GetRequiredService<ApiKeyService>(),
-            context.RequestServices.GetRequiredService<ILogger<ApiKeyFilter>>()).ConfigureAwait(false);
-        if (key is null)
-        {
-            await refusal!.WriteAsync(context).ConfigureAwait(false);
-            return;
-        }
-        if (key.Domains.Count > 0)
-        {
-            await ApiOutcome.Problem(new ApiProblem(403, "Forbidden",
-                $"The API key \"{key.Name}\" is limited to {string.Join(", ", key.Domains)}; /metrics covers every sender and needs a key without a domain list.", "Authorization"))
-                .WriteAsync(context).ConfigureAwait(false);
+            await refusal.WriteAsync(context).ConfigureAwait(false);
             return;
         }
         await next(context).ConfigureAwait(false);

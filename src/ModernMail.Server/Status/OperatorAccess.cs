@@ -1,0 +1,42 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModernMail.Server.Http;
+using ModernMail.Server.Keys;
+
+namespace ModernMail.Server.Status;
+
+/// <summary>The one access rule for what shows every sender's mail (<c>/metrics</c>, the status page and <c>/v1/status/...</c>):
+/// free on a loopback listener, otherwise an active API key without a domain list.</summary>
+/// <remarks>A request that names a client in <c>Forwarded</c> or <c>X-Forwarded-For</c> came through a proxy, so its loopback
+/// connection says nothing about who is asking: it needs a key like any other remote request.</remarks>
+internal static class OperatorAccess
+{
+    /// <summary>Null when the request may see operator data; else the 401 or 403 to answer (<paramref name="what"/> names the resource in the 403).</summary>
+    public static async Task<ApiOutcome?> CheckAsync(HttpContext context, string what)
+    {
+        if (IsLocal(context))
+        {
+            return null;
+        }
+        // The same Bearer check as every /v1 endpoint (ApiKeyFilter), then: the numbers cover every sender, so no domain-limited key.
+        var (key, refusal) = await ApiKeyFilter.AuthenticateAsync(context, context.RequestServices.GetRequiredService<ApiKeyService>(),
+            context.RequestServices.GetRequiredService<ILogger<ApiKeyFilter>>()).ConfigureAwait(false);
+        if (key is null)
+        {
+            return refusal;
+        }
+        if (key.Domains.Count > 0)
+        {
+            return ApiOutcome.Problem(new ApiProblem(403, "Forbidden",
+                $"The API key \"{key.Name}\" is limited to {string.Join(", ", key.Domains)}; {what} covers every sender and needs a key without a domain list.", "Authorization"));
+        }
+        return null;
+    }
+
+    /// <summary>True for a request on a loopback listener that did not come through a proxy.</summary>
+    public static bool IsLocal(HttpContext context) =>
+        context.Connection.LocalIpAddress is { } local && IPAddress.IsLoopback(local)
+        && !context.Request.Headers.ContainsKey("Forwarded") && !context.Request.Headers.ContainsKey("X-Forwarded-For");
+}
