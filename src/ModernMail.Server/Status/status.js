@@ -1,5 +1,5 @@
-// The status page's one script: every 30 s, fetch /v1/status/depth (same origin, same access rule as the page)
-// and update the three counts and the chart. Text goes in with textContent only; nothing is parsed as HTML.
+// The status page's one script: on load and every 30 s, fetch /v1/status/depth (same origin, same access rule as the
+// page) and update the three counts and the chart; <html data-depth-source="api"> says the last update came through. Text goes in with textContent only; nothing is parsed as HTML.
 "use strict";
 (function () {
   const svgNs = "http://www.w3.org/2000/svg";
@@ -37,11 +37,15 @@
   async function refresh() {
     try {
       const response = await fetch("/v1/status/depth", { credentials: "same-origin", cache: "no-store" });
-      if (response.ok) { redraw(await response.json()); }
+      if (response.ok) {
+        redraw(await response.json());
+        document.documentElement.dataset.depthSource = "api";
+      }
     } catch (e) {
       // The server is restarting or unreachable: keep the last numbers; the next tick tries again.
     }
   }
 
+  refresh();
   window.setInterval(refresh, 30000);
 })();
