@@ -167,7 +167,7 @@ public sealed class ServerStatusPageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task StatusPage_ThroughAProxy_NeedsAKeyWithoutDomainList_AndABrowserIsToldToTunnel()
+    public async Task StatusPage_ThroughAProxyOrUnderAForeignHostName_NeedsAKeyWithoutDomainList_AndABrowserIsToldToTunnel()
     {
         await using var server = await StartAsync([]);
         string ops = await server.CreateKeyAsync("ops");
@@ -179,6 +179,18 @@ public sealed class ServerStatusPageTests : IAsyncLifetime
         await AssertRefusedPageAsync(await proxied.GetAsync("/", Ct), 401);
         await ApiAssertions.AssertProblemAsync(await proxied.GetAsync("/v1/status/depth", Ct), 401, "Authorization");
         await ApiAssertions.AssertProblemAsync(await proxied.GetAsync("/metrics", Ct), 401, "Authorization");
+
+        // DNS rebinding: a web page whose name now points at 127.0.0.1 reaches the loopback listener under its own host name.
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, "/v1/status/events");
+        rebound.Headers.Host = $"rebind.example:{server.Port}";
+        using var anonymous = server.Client();
+        await ApiAssertions.AssertProblemAsync(await anonymous.SendAsync(rebound, Ct), 401, "Authorization");
+        using var localhost = new HttpRequestMessage(HttpMethod.Get, "/v1/status/events");
+        localhost.Headers.Host = $"localhost:{server.Port}";
+        using (var local = await anonymous.SendAsync(localhost, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, local.StatusCode);
+        }
 
         using var shop = server.Client(limited);
         shop.DefaultRequestHeaders.Add("Forwarded", "for=198.51.100.7");
