@@ -16,8 +16,8 @@ namespace ModernMail.Server.Http;
 /// OTLP export the server is to offer, so a second metrics system is not needed; its exporter turns our OpenTelemetry
 /// names and units into Prometheus ones (<c>modernmail.recipients</c> becomes <c>modernmail_recipients_total</c>,
 /// a histogram in "s" gets <c>_seconds</c>). The price: the ASP.NET Core exporter is published as a prerelease only.
-/// Access: free on a loopback listener (the scraper on the same host); elsewhere an API key without a domain list,
-/// since the numbers cover every sender.
+/// Access (<see cref="OperatorAccess"/>, shared with the status page): free on a loopback listener (the scraper on the same
+/// host); elsewhere an API key without a domain list, since the numbers cover every sender.
 /// </remarks>
 internal static class MetricsEndpoint
 {
