@@ -49,7 +49,8 @@ public sealed class ServerStatusPageTests : IAsyncLifetime
         {
             slow.Add(await SendAsync(client, $"wait{i}-{Guid.NewGuid():N}@slow.test"));
         }
-        string delivered = await SendAsync(client, TestWorld.Unique("status"));
+        string deliveredTo = TestWorld.Unique("status");
+        string delivered = await SendAsync(client, deliveredTo);
         string bounced = await SendAsync(client, rejected);
         string hostile = await SendAsync(client, HostileRecipient);
         (await ApiAssertions.WaitForStateAsync(client, delivered, "delivered")).Dispose();
@@ -77,19 +78,23 @@ public sealed class ServerStatusPageTests : IAsyncLifetime
         Assert.Contains("Connection refused", row.QuerySelector("td.reply")!.TextContent, StringComparison.Ordinal);
         Assert.Null(page.QuerySelector($"#destinations tr[data-domain='{TestWorld.DomainA}']"));
 
-        // Last events: the bounce, with Postfix's reply; the hostile reply and address are text, not markup.
-        var bounce = page.QuerySelectorAll("#events tr.bounced").Single(r => r.QuerySelector("td.recipient")!.TextContent == rejected);
-        Assert.StartsWith("550 5.1.1", bounce.QuerySelector("td.reply")!.TextContent, StringComparison.Ordinal);
-        var hostileRow = page.QuerySelectorAll("#events tr.bounced").Single(r => r.QuerySelector("td.recipient")!.TextContent == HostileRecipient);
-        // The receiver's reply as it sent it (the queue adds the MX that answered), as text.
-        Assert.Equal(HostileReply + " (127.0.0.1)", hostileRow.QuerySelector("td.reply")!.TextContent);
-        Assert.Empty(page.QuerySelectorAll("#events img, #events script"));
-        Assert.Equal(["/status/status.js"], page.QuerySelectorAll("script").Select(s => s.GetAttribute("src")));
-
-        // Filtered to bounces: only bounces.
+        // Last events filtered to bounces (the waiting mail's deferrals fill the unfiltered list): only bounces, the one from
+        // Postfix with its reply, and the hostile reply and address as text, not markup.
         IDocument bounces = await HeadlessChromium.LoadAsync(new Uri(server.BaseAddress, "/?type=bounced"), Ct);
         Assert.Equal(2, bounces.QuerySelectorAll("#events tbody tr").Length);
         Assert.All(bounces.QuerySelectorAll("#events td.type"), t => Assert.Equal("bounced", t.TextContent));
+        var bounce = bounces.QuerySelectorAll("#events tr.bounced").Single(r => r.QuerySelector("td.recipient")!.TextContent == rejected);
+        Assert.StartsWith("550 5.1.1", bounce.QuerySelector("td.reply")!.TextContent, StringComparison.Ordinal);
+        var hostileRow = bounces.QuerySelectorAll("#events tr.bounced").Single(r => r.QuerySelector("td.recipient")!.TextContent == HostileRecipient);
+        // The receiver's reply as it sent it (the queue adds the MX that answered), as text.
+        Assert.Equal(HostileReply + " (127.0.0.1)", hostileRow.QuerySelector("td.reply")!.TextContent);
+        Assert.Empty(bounces.QuerySelectorAll("#events img, #events script"));
+        Assert.Equal(["/status/status.js"], bounces.QuerySelectorAll("script").Select(s => s.GetAttribute("src")));
+
+        // And to deliveries: the delivered recipient with Postfix's 250.
+        IDocument deliveries = await HeadlessChromium.LoadAsync(new Uri(server.BaseAddress, "/?type=delivered"), Ct);
+        var delivery = deliveries.QuerySelectorAll("#events tr.delivered").Single(r => r.QuerySelector("td.recipient")!.TextContent == deliveredTo);
+        Assert.StartsWith("250 ", delivery.QuerySelector("td.reply")!.TextContent, StringComparison.Ordinal);
 
         // Search by recipient: the message, its recipient bounced after one attempt, with MX and reply.
         IDocument found = await HeadlessChromium.LoadAsync(new Uri(server.BaseAddress, "/?q=" + Uri.EscapeDataString(rejected)), Ct);
