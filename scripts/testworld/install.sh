@@ -22,6 +22,7 @@ packages=(
   knot                  # authoritative DNS that signs dane.test (DNSSEC) on 127.0.0.1:5302
   swaks
   procps iproute2 netcat-openbsd
+  chromium              # headless browser that loads the status page in the integration tests (ServerStatusPageTests)
 )
 
 missing=()

@@ -24,6 +24,7 @@ using ModernMail.Server.Idempotency;
 using ModernMail.Server.Internal;
 using ModernMail.Server.Keys;
 using ModernMail.Server.Smtp;
+using ModernMail.Server.Status;
 using ModernMail.Server.Storage;
 using ModernMail.Server.Submission;
 using ModernMail.Server.Unsubscribe;
@@ -334,6 +335,10 @@ public sealed class MailServer : IAsyncDisposable
         builder.Services.AddHostedService(_ => new QueueWorkerService(worker, settings.Delivery.Grace));
         builder.Services.AddHostedService<IdempotencyPurgeService>();
         MetricsEndpoint.AddMetrics(builder.Services);
+        if (settings.Http.StatusPage)
+        {
+            StatusEndpoints.AddStatus(builder.Services, queues.WorkerQueue.Store, serverStore);
+        }
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = _ => true });
@@ -360,6 +365,10 @@ public sealed class MailServer : IAsyncDisposable
         EventEndpoints.Map(app);
         SuppressionEndpoints.Map(app);
         DestinationEndpoints.Map(app);
+        if (settings.Http.StatusPage)
+        {
+            StatusEndpoints.Map(app);
+        }
         if (unsubscribe is not null)
         {
             UnsubscribeEndpoints.Map(app);

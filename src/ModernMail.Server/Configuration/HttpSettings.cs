@@ -27,6 +27,9 @@ public sealed class HttpSettings
     /// <summary>The most connections open at once; null for no limit.</summary>
     public long? MaxConcurrentConnections { get; set; } = 1000;
 
+    /// <summary>Whether to serve the read-only status page at "/" and its JSON under "/v1/status" (free on a loopback listener, else a key without a domain list).</summary>
+    public bool StatusPage { get; set; } = true;
+
     /// <summary>True when the HTTP API is turned off (<see cref="Listen"/> is "none" or empty).</summary>
     public bool IsDisabled => string.IsNullOrWhiteSpace(Listen) || Listen.Trim().Equals("none", StringComparison.OrdinalIgnoreCase);
 }

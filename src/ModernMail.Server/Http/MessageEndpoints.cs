@@ -181,7 +181,7 @@ internal static class MessageEndpoints
 
     private static string Domain(string address) => address[(address.LastIndexOf('@') + 1)..];
 
-    private static MessageStatus ToStatus(QueuedMessage message, MessageInfo? info, bool history = false)
+    internal static MessageStatus ToStatus(QueuedMessage message, MessageInfo? info, bool history = false)
     {
         var recipients = message.Recipients
             .Select(r => new RecipientStatus(r.Address, Name(r.State), r.Attempts, r.NextAttemptAt, r.LastReply, r.UpdatedAt,

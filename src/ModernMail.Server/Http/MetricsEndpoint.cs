@@ -1,11 +1,9 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using ModernMail.Diagnostics;
-using ModernMail.Server.Keys;
+using ModernMail.Server.Status;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -18,8 +16,8 @@ namespace ModernMail.Server.Http;
 /// OTLP export the server is to offer, so a second metrics system is not needed; its exporter turns our OpenTelemetry
 /// names and units into Prometheus ones (<c>modernmail.recipients</c> becomes <c>modernmail_recipients_total</c>,
 /// a histogram in "s" gets <c>_seconds</c>). The price: the ASP.NET Core exporter is published as a prerelease only.
-/// Access: free on a loopback listener (the scraper on the same host); elsewhere an API key without a domain list,
-/// since the numbers cover every sender.
+/// Access (<see cref="OperatorAccess"/>, shared with the status page): free on a loopback listener (the scraper on the same
+/// host); elsewhere an API key without a domain list, since the numbers cover every sender.
 /// </remarks>
 internal static class MetricsEndpoint
 {
@@ -38,27 +36,12 @@ internal static class MetricsEndpoint
             .ExcludeFromDescription();
     }
 
-    /// <summary>Lets the scrape through on a loopback listener, or with an active key that has no domain list; else 401 or 403.</summary>
+    /// <summary>Lets the scrape through by <see cref="OperatorAccess"/>'s rule; else 401 or 403.</summary>
     internal static async Task CheckAccessAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.Connection.LocalIpAddress is { } local && IPAddress.IsLoopback(local))
+        if (await OperatorAccess.CheckAsync(context, Path).ConfigureAwait(false) is { } refusal)
         {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
-        // The same Bearer check as every /v1 endpoint (ApiKeyFilter), then: the numbers cover every sender, so no domain-limited key.
-        var (key, refusal) = await ApiKeyFilter.AuthenticateAsync(context, context.RequestServices.GetRequiredService<ApiKeyService>(),
-            context.RequestServices.GetRequiredService<ILogger<ApiKeyFilter>>()).ConfigureAwait(false);
-        if (key is null)
-        {
-            await refusal!.WriteAsync(context).ConfigureAwait(false);
-            return;
-        }
-        if (key.Domains.Count > 0)
-        {
-            await ApiOutcome.Problem(new ApiProblem(403, "Forbidden",
-                $"The API key \"{key.Name}\" is limited to {string.Join(", ", key.Domains)}; /metrics covers every sender and needs a key without a domain list.", "Authorization"))
-                .WriteAsync(context).ConfigureAwait(false);
+            await refusal.WriteAsync(context).ConfigureAwait(false);
             return;
         }
         await next(context).ConfigureAwait(false);

@@ -39,6 +39,25 @@ internal static class QueueDepthGauge
         return new Registration(store, source);
     }
 
+    /// <summary>The counts the gauge reports for <paramref name="store"/>, refreshed first when older than <see cref="RefreshInterval"/>
+    /// (the same query and the same once-per-interval limit as a scrape); null when no running worker registered the store or it cannot count.</summary>
+    /// <remarks>For the status page's queue depth history, so the page and <c>/metrics</c> never disagree and the store is not asked twice.</remarks>
+    public static async Task<IReadOnlyDictionary<RecipientState, long>?> ReadAsync(IQueueStore store, CancellationToken cancellationToken)
+    {
+        Source? source;
+        lock (s_lock)
+        {
+            s_sources.TryGetValue(store, out source);
+        }
+        if (source is null)
+        {
+            return null;
+        }
+        source.RefreshIfStale();
+        await source.Refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return source.Last;
+    }
+
     private static void Unregister(IQueueStore store)
     {
         lock (s_lock)

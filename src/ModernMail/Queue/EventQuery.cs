@@ -12,6 +12,9 @@ public sealed record EventQuery
     /// <summary>Only events of this message.</summary>
     public string? MessageId { get; init; }
 
+    /// <summary>The newest <see cref="Limit"/> matching events instead of the oldest (still returned in commit order), for a status page's "last events".</summary>
+    public bool Newest { get; init; }
+
     /// <summary>At most this many events (1 to 1000).</summary>
     public int Limit { get; init; } = 100;
 }

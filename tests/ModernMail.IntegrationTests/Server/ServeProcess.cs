@@ -50,9 +50,10 @@ public sealed class ServeProcess : IAsyncDisposable
     /// <param name="route">The static route for every domain (the milter-free Postfix by default).</param>
     /// <param name="smtpPort">The SMTP submission port on 127.0.0.1; 0 for no SMTP listener.</param>
     /// <param name="hostName">The EHLO name (tells receivers which server delivered a message).</param>
+    /// <param name="httpAddress">The address the HTTP API listens on (a non-loopback one to test remote access); loopback by default.</param>
     public static async Task<ServeProcess> StartAsync(string dataDirectory, IEnumerable<string>? extraArgs = null,
         IDictionary<string, string>? environment = null, int port = 0, string route = "*=127.0.0.1:2525", int smtpPort = 0,
-        string hostName = "mx.sender.test")
+        string hostName = "mx.sender.test", string httpAddress = "127.0.0.1")
     {
         TestWorld.EnsureUp();
         port = port == 0 ? FreePort() : port;
@@ -64,7 +65,7 @@ public sealed class ServeProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = dataDirectory,
         };
-        foreach (string arg in (string[])[CliProcess.ToolPath, "serve", "--http", $"127.0.0.1:{port}", "--data", dataDirectory,
+        foreach (string arg in (string[])[CliProcess.ToolPath, "serve", "--http", $"{httpAddress}:{port}", "--data", dataDirectory,
             "--route", route, "--hostname", hostName, "--poll", "200ms", "--lease", "5s", "--retry-first", "1s", "--retry-max", "2s",
             "--smtp", smtpPort == 0 ? "none" : $"127.0.0.1:{smtpPort}"])
         {

@@ -76,6 +76,29 @@ public static class EventStoreScenarios
         Assert.Equal([RecipientState.Queued], await store.EnqueueAsync(Entry("m4", "s@sender.test", "gone@a.test"), Body(), ct));
     }
 
+    /// <summary>Newest reads the last events (of a type, of a message) and still returns them in commit order, the same events a full read ends with.</summary>
+    public static async Task Newest_ReturnsTheLastEvents_InCommitOrder(IQueueStore store, CancellationToken ct)
+    {
+        await store.EnqueueAsync(Entry("n1", "s@sender.test", "a@a.test", "b@a.test", "c@a.test"), Body(), ct);
+        await store.EnqueueAsync(Entry("n2", "s@sender.test", "d@a.test"), Body(), ct);
+        var lease = (await store.LeaseAsync("w", s_t0, TimeSpan.FromMinutes(1), 10, ct)).Single(l => l.Id == "n1");
+        await store.CompleteAsync(lease,
+        [
+            new RecipientOutcome(0, RecipientState.Delivered, 1, null, "250 ok"),
+            new RecipientOutcome(1, RecipientState.Bounced, 1, null, "550 5.1.1 no") { Category = BounceCategory.InvalidRecipient },
+            new RecipientOutcome(2, RecipientState.Deferred, 1, s_t0.AddMinutes(5), "451 later"),
+        ], null, s_t0.AddSeconds(1), ct);
+        var all = await AllEventsAsync(store, ct);
+
+        var last = await store.ReadEventsAsync(new EventQuery { Newest = true, Limit = 3 }, ct);
+        Assert.Equal(all.TakeLast(3).Select(e => e.Cursor), last.Select(e => e.Cursor));
+        var queued = await store.ReadEventsAsync(new EventQuery { Newest = true, Type = QueueEventType.Queued, Limit = 2 }, ct);
+        Assert.Equal([("n1", "c@a.test"), ("n2", "d@a.test")], queued.Select(e => (e.MessageId, e.Recipient)));
+        var ofMessage = await store.ReadEventsAsync(new EventQuery { Newest = true, MessageId = "n2", Limit = 10 }, ct);
+        Assert.Equal([QueueEventType.Queued], ofMessage.Select(e => e.Type));
+        Assert.Equal(all.Select(e => e.Cursor), (await store.ReadEventsAsync(new EventQuery { Newest = true, Limit = 1000 }, ct)).Select(e => e.Cursor));
+    }
+
     /// <summary>An address suppressed after its message was queued (a deferred retry) is not attempted again.</summary>
     public static async Task SuppressedWhileDeferred_IsNotAttempted(IQueueStore store, CancellationToken ct)
     {

@@ -31,6 +31,9 @@ public sealed class SqliteEventStoreTests : IDisposable
     public Task SuppressedWhileDeferred_IsNotAttempted() => RunAsync(EventStoreScenarios.SuppressedWhileDeferred_IsNotAttempted);
 
     [Fact]
+    public Task Newest_ReturnsTheLastEvents_InCommitOrder() => RunAsync(EventStoreScenarios.Newest_ReturnsTheLastEvents_InCommitOrder);
+
+    [Fact]
     public Task Feedback_RecordsEventsAndSuppressions() => RunAsync(EventStoreScenarios.Feedback_RecordsEventsAndSuppressions);
 
     [Fact]

@@ -83,10 +83,33 @@ public sealed class MetricsAccessTests : IAsyncDisposable
         Assert.Equal(200, adminStatus);
     }
 
-    private async Task<(int Status, bool Passed)> ScrapeAsync(string localAddress, string? authorization)
+    [Theory]
+    [InlineData("127.0.0.1:8025", null, true)]
+    [InlineData("localhost:8025", null, true)]
+    [InlineData("[::1]:8025", null, true)]
+    [InlineData("rebind.example:8025", null, false)] // DNS rebinding: a foreign page re-pointed at 127.0.0.1
+    [InlineData("127.0.0.1:8025", "X-Forwarded-For", false)] // a proxy on this host, for someone elsewhere
+    [InlineData("127.0.0.1:8025", "Forwarded", false)]
+    public async Task Metrics_OnALoopbackListener_AreFreeOnlyUnderALoopbackHostAndNotThroughAProxy(string host, string? proxyHeader, bool free)
+    {
+        var (status, passed) = await ScrapeAsync("127.0.0.1", authorization: null, host, proxyHeader);
+
+        Assert.Equal(free, passed);
+        Assert.Equal(free ? 200 : 401, status);
+    }
+
+    private async Task<(int Status, bool Passed)> ScrapeAsync(string localAddress, string? authorization, string? host = null, string? proxyHeader = null)
     {
         var context = new DefaultHttpContext { RequestServices = _services };
         context.Connection.LocalIpAddress = IPAddress.Parse(localAddress);
+        if (host is not null)
+        {
+            context.Request.Host = HostString.FromUriComponent(host);
+        }
+        if (proxyHeader is not null)
+        {
+            context.Request.Headers[proxyHeader] = "for=198.51.100.7";
+        }
         context.Request.Method = "GET";
         context.Request.Path = MetricsEndpoint.Path;
         if (authorization is not null)

@@ -59,7 +59,7 @@ internal abstract partial class SqlQueueCore
                 }
                 Add(command, "limit", query.Limit);
                 command.CommandText = "SELECT " + EventColumns + EventOrderColumns + " FROM mm_events e" +
-                    (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY " + EventOrderBy + " LIMIT @limit";
+                    (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY " + (query.Newest ? Descending(EventOrderBy) : EventOrderBy) + " LIMIT @limit";
                 var events = new List<QueueEvent>();
                 var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
@@ -80,10 +80,17 @@ internal abstract partial class SqlQueueCore
                         });
                     }
                 }
+                if (query.Newest)
+                {
+                    events.Reverse();
+                }
                 return events;
             }
         }, cancellationToken);
     }
+
+    /// <summary>"e.txid, e.seq" as "e.txid DESC, e.seq DESC".</summary>
+    private static string Descending(string orderBy) => string.Join(", ", orderBy.Split(", ").Select(column => column + " DESC"));
 
     /// <summary>One event for recipient <paramref name="index"/> of <paramref name="id"/>, with the message's annotations.</summary>
     private static async Task InsertEventAsync(DbConnection connection, DbTransaction transaction, string id, int index, QueueEventType type, long at,
