@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using ModernMail.Delivery;
 using ModernMail.Queue;
 using ModernMail.Server.Events;
 using ModernMail.Server.Http;
@@ -63,7 +64,7 @@ internal static class StatusEndpoints
             .WithName("StatusSearch").WithSummary("The message with id q, or the newest 20 messages to recipient q, each with every attempt.");
     }
 
-    private static async Task PageAsync(HttpContext context, StatusReader reader, QueueDepthHistory history, TimeProvider time)
+    private static async Task PageAsync(HttpContext context, StatusReader reader, QueueDepthHistory history, TimeProvider time, SmtpTransport transport)
     {
         Secure(context);
         if (await OperatorAccess.CheckAsync(context, "the status page").ConfigureAwait(false) is { } refusal)
@@ -81,7 +82,10 @@ internal static class StatusEndpoints
         var model = new StatusPage.Model(now, await history.ReadAsync(ct).ConfigureAwait(false), history.Samples,
             await reader.OutcomesAsync(now, ct).ConfigureAwait(false),
             await reader.DestinationsAsync(ct).ConfigureAwait(false), await reader.LastEventsAsync(type, message, PageEvents, ct).ConfigureAwait(false),
-            type, message, search, search is null ? null : await reader.SearchAsync(search, ct).ConfigureAwait(false));
+            type, message, search, search is null ? null : await reader.SearchAsync(search, ct).ConfigureAwait(false))
+        {
+            Shaping = transport.Destinations,
+        };
         await Html(context, 200, StatusPage.Render(model)).ConfigureAwait(false);
     }
 

@@ -17,7 +17,11 @@ internal static class StatusPage
     /// <summary>What one page shows.</summary>
     public sealed record Model(DateTimeOffset Now, QueueDepthSample? Depth, IReadOnlyList<QueueDepthSample> History, IReadOnlyList<OutcomeCount> Outcomes,
         DestinationList Destinations,
-        IReadOnlyList<QueueEvent> Events, QueueEventType? EventType, string? EventMessageId, string? Search, IReadOnlyList<MessageStatus>? Found);
+        IReadOnlyList<QueueEvent> Events, QueueEventType? EventType, string? EventMessageId, string? Search, IReadOnlyList<MessageStatus>? Found)
+    {
+        /// <summary>The traffic-shaping destinations of this node, live (the same as GET /v1/destinations).</summary>
+        public IReadOnlyList<Delivery.Shaping.DestinationStatus> Shaping { get; init; } = [];
+    }
 
     public static string Render(Model model)
     {
@@ -31,6 +35,7 @@ internal static class StatusPage
         Depth(html, model);
         Outcomes(html, model.Outcomes);
         Destinations(html, model.Destinations);
+        Shaping(html, model);
         Events(html, model);
         Search(html, model);
         html.Append("</body></html>\n");
@@ -140,6 +145,30 @@ internal static class StatusPage
             html.Append("<p class=\"muted\">Counted over the oldest ").Append(Number(StatusReader.DestinationScanLimit)).Append(" pending messages only.</p>");
         }
         html.Append("</section>");
+    }
+
+    /// <summary>Per shaping destination (a provider or rule): live connections against the limit, waiting deliveries, back-off,
+    /// suspension and the last throttling reply.</summary>
+    private static void Shaping(StringBuilder html, Model model)
+    {
+        html.Append("<section><h2>Traffic shaping</h2>");
+        if (model.Shaping.Count == 0)
+        {
+            html.Append("<p id=\"shaping-empty\">No shaped destination has been used since start.</p></section>");
+            return;
+        }
+        html.Append("<table id=\"shaping\"><thead><tr><th>Destination</th><th>Connections</th><th>Waiting</th><th>Limits</th><th>Suspended until (UTC)</th>")
+            .Append("<th>Delivered</th><th>Throttled</th><th>Last throttling reply</th></tr></thead><tbody>");
+        foreach (var d in model.Shaping)
+        {
+            string limit = d.EffectiveMaxConnections is int max ? " / " + Number(max) : "";
+            html.Append("<tr data-destination=\"").Append(s_html.Encode(d.Name)).Append("\"><td>").Append(s_html.Encode(d.Name)).Append("</td><td class=\"connections\">")
+                .Append(Number(d.Connections)).Append(limit).Append("</td><td>").Append(Number(d.Waiting)).Append("</td><td class=\"factor\">")
+                .Append(d.Factor >= 1 ? "full" : (d.Factor * 100).ToString("0", CultureInfo.InvariantCulture) + " %").Append("</td><td class=\"suspended\">")
+                .Append(Time(d.SuspendedUntil)).Append("</td><td>").Append(Number(d.Delivered)).Append("</td><td>").Append(Number(d.Throttled))
+                .Append("</td><td class=\"reply\">").Append(s_html.Encode(d.LastError ?? "")).Append("</td></tr>");
+        }
+        html.Append("</tbody></table></section>");
     }
 
     private static void Events(StringBuilder html, Model model)

@@ -70,6 +70,14 @@ public sealed class ServerShapingTests : IAsyncLifetime
         Assert.Equal(5, destination.GetProperty("delivered").GetInt64());
         Assert.InRange(destination.GetProperty("connections").GetInt32(), 0, 1);
         Assert.False(destination.TryGetProperty("suspendedUntil", out _)); // null fields are left out
+        // The status page (loopback: no key) shows the same destination live.
+        using (var anonymous = _server.Client())
+        {
+            string page = await anonymous.GetStringAsync("/", Ct);
+            Assert.Contains("<tr data-destination=\"world-a\">", page, StringComparison.Ordinal);
+            Assert.Matches(@"data-destination=""world-a""><td>world-a</td><td class=""connections"">[01] / 1</td>", page);
+        }
+
         // Destinations span every sender: a key limited to one domain may not list them.
         string limited = await _server.CreateKeyAsync("tenant", TestWorld.SenderDomain);
         using var tenant = _server.Client(limited);
