@@ -69,6 +69,7 @@ internal static class QueueCommand
         command.Subcommands.Add(CreateShow());
         command.Subcommands.Add(CreateRetry());
         command.Subcommands.Add(CreatePurge());
+        command.Subcommands.Add(DestinationsCommand.Create());
         return command;
     }
 

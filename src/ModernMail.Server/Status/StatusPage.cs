@@ -16,7 +16,7 @@ internal static class StatusPage
 
     /// <summary>What one page shows.</summary>
     public sealed record Model(DateTimeOffset Now, QueueDepthSample? Depth, IReadOnlyList<QueueDepthSample> History, IReadOnlyList<OutcomeCount> Outcomes,
-        DestinationList Destinations,
+        DomainBacklogList Destinations,
         IReadOnlyList<QueueEvent> Events, QueueEventType? EventType, string? EventMessageId, string? Search, IReadOnlyList<MessageStatus>? Found)
     {
         /// <summary>The traffic-shaping destinations of this node, live (the same as GET /v1/destinations).</summary>
@@ -117,7 +117,7 @@ internal static class StatusPage
         html.Append("</tr></tbody></table></section>");
     }
 
-    private static void Destinations(StringBuilder html, DestinationList list)
+    private static void Destinations(StringBuilder html, DomainBacklogList list)
     {
         html.Append("<section><h2>Destinations</h2>");
         if (list.Destinations.Count == 0)

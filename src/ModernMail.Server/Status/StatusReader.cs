@@ -24,7 +24,7 @@ internal sealed class StatusReader(IQueueStore store, IServerStore serverStore)
     private const int SearchScanLimit = 1_000;
 
     /// <summary>Groups the recipients not yet final by recipient domain, busiest first.</summary>
-    public async Task<DestinationList> DestinationsAsync(CancellationToken cancellationToken)
+    public async Task<DomainBacklogList> DestinationsAsync(CancellationToken cancellationToken)
     {
         var messages = await store.ListAsync(pendingOnly: true, DestinationScanLimit, cancellationToken).ConfigureAwait(false);
         var byDomain = new Dictionary<string, Tally>(StringComparer.OrdinalIgnoreCase);
@@ -46,12 +46,12 @@ internal sealed class StatusReader(IQueueStore store, IServerStore serverStore)
             }
         }
         var destinations = byDomain
-            .Select(d => new DestinationStatus(d.Key, ProviderRollup.Of(null, d.Key), d.Value.Queued, d.Value.Delivering, d.Value.Deferred, d.Value.Deferrals,
+            .Select(d => new DomainBacklog(d.Key, ProviderRollup.Of(null, d.Key), d.Value.Queued, d.Value.Delivering, d.Value.Deferred, d.Value.Deferrals,
                 d.Value.LastError, d.Value.LastErrorAt))
             .OrderByDescending(d => d.Queued + d.Delivering + d.Deferred)
             .ThenBy(d => d.Domain, StringComparer.Ordinal)
             .ToList();
-        return new DestinationList(destinations, messages.Count >= DestinationScanLimit);
+        return new DomainBacklogList(destinations, messages.Count >= DestinationScanLimit);
     }
 
     /// <summary>Delivered, deferred, bounced and expired events in the hour before <paramref name="now"/>, from the newest events of each type.</summary>

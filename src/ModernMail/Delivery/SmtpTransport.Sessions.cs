@@ -70,8 +70,9 @@ public sealed partial class SmtpTransport
     private async Task<Attempt> TryDeliverViaCoreAsync(DomainDelivery request, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         // The destination leads the key, so its idle connections can be found (and closed) together.
-        string key = (request.Destination is { } shaped ? shaped.Name + "|" : "") + SmtpSessionPool.KeyOf(host, endPoint) + "|" + hostPlan.PoolKey;
-        var attempt = await AcquireAsync(key, request.Destination, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
+        string key = (request.Destination is { } shaped ? shaped.Name + "|" : "") + (request.Source is { } from ? from.Address + ">" : "")
+            + SmtpSessionPool.KeyOf(host, endPoint) + "|" + hostPlan.PoolKey;
+        var attempt = await AcquireAsync(key, request.Destination, request.Source, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
         if (attempt.Session is not { } session)
         {
             return attempt;
@@ -97,8 +98,8 @@ public sealed partial class SmtpTransport
     }
 
     /// <summary>A pooled session reset with RSET, or a new one after greeting, EHLO and STARTTLS under the TLS policy.</summary>
-    private async Task<Attempt> AcquireAsync(string key, Destination? destination, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint,
-        CancellationToken cancellationToken)
+    private async Task<Attempt> AcquireAsync(string key, Destination? destination, Source? source, DomainTlsPlan plan, HostTlsPlan hostPlan, string host,
+        IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -108,7 +109,7 @@ public sealed partial class SmtpTransport
             }
             if (destination is null)
             {
-                return await OpenNewAsync(plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
+                return await OpenNewAsync(source, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
             }
             var slot = await WaitForSlotAsync(key, destination, cancellationToken).ConfigureAwait(false);
             if (slot.Pooled)
@@ -122,7 +123,7 @@ public sealed partial class SmtpTransport
             Attempt attempt;
             try
             {
-                attempt = await OpenNewAsync(plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
+                attempt = await OpenNewAsync(source, plan, hostPlan, host, endPoint, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -183,11 +184,12 @@ public sealed partial class SmtpTransport
     }
 
     /// <summary>A new session after greeting, EHLO and STARTTLS under the TLS policy (falling back to clear text when it allows).</summary>
-    private async Task<Attempt> OpenNewAsync(DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, CancellationToken cancellationToken)
+    private async Task<Attempt> OpenNewAsync(Source? source, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint,
+        CancellationToken cancellationToken)
     {
         try
         {
-            return await OpenAsync(plan, hostPlan, host, endPoint, useTls: hostPlan.Requirement != TlsRequirement.None, cancellationToken).ConfigureAwait(false);
+            return await OpenAsync(source, plan, hostPlan, host, endPoint, useTls: hostPlan.Requirement != TlsRequirement.None, cancellationToken).ConfigureAwait(false);
         }
         catch (ModernMailException ex) when (IsTlsHandshakeFailure(ex) && hostPlan.Requirement == TlsRequirement.Opportunistic)
         {
@@ -195,7 +197,7 @@ public sealed partial class SmtpTransport
             _tls.Record(plan.Outcome(hostPlan, TlsResultType.ValidationFailure, host, endPoint.Address, "starttls-handshake-failed"));
             try
             {
-                var attempt = await OpenAsync(plan, hostPlan, host, endPoint, useTls: false, cancellationToken, record: false).ConfigureAwait(false);
+                var attempt = await OpenAsync(source, plan, hostPlan, host, endPoint, useTls: false, cancellationToken, record: false).ConfigureAwait(false);
                 if (attempt.Session is { } clear)
                 {
                     clear.TlsFallbackReason = ex.Message;
@@ -222,12 +224,14 @@ public sealed partial class SmtpTransport
     private static bool IsTlsHandshakeFailure(ModernMailException ex)
         => ex is SmtpTlsException or SmtpTimeoutException { Command: SmtpSession.TlsHandshakeStage };
 
-    private async Task<Attempt> OpenAsync(DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, bool useTls, CancellationToken cancellationToken, bool record = true)
+    private async Task<Attempt> OpenAsync(Source? source, DomainTlsPlan plan, HostTlsPlan hostPlan, string host, IPEndPoint endPoint, bool useTls,
+        CancellationToken cancellationToken, bool record = true)
     {
-        var session = await SmtpSession.ConnectAsync(host, endPoint, _timeouts, _time, _transcript, cancellationToken).ConfigureAwait(false);
+        string helo = source?.HeloName ?? _hostName;
+        var session = await SmtpSession.ConnectAsync(host, endPoint, _timeouts, _time, _transcript, cancellationToken, source?.Address).ConfigureAwait(false);
         try
         {
-            await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
+            await session.HelloAsync(helo, cancellationToken).ConfigureAwait(false);
             if (useTls && session.Capabilities.StartTls)
             {
                 try
@@ -238,7 +242,7 @@ public sealed partial class SmtpTransport
                 {
                     // A refused STARTTLS leaves the clear-text session usable.
                     session.TlsFallbackReason = ex.Message;
-                    await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
+                    await session.HelloAsync(helo, cancellationToken).ConfigureAwait(false);
                     RecordSession(plan, hostPlan, session, record);
                     return new Attempt(session, null);
                 }
@@ -246,7 +250,7 @@ public sealed partial class SmtpTransport
                 {
                     throw new SmtpTlsException(ex.Message, ex);
                 }
-                await session.HelloAsync(_hostName, cancellationToken).ConfigureAwait(false);
+                await session.HelloAsync(helo, cancellationToken).ConfigureAwait(false);
             }
             RecordSession(plan, hostPlan, session, record);
             if (hostPlan.Requirement >= TlsRequirement.Encrypted && !session.IsTls)

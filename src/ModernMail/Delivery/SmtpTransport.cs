@@ -27,6 +27,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
     private readonly MxRouter _router;
     private readonly SmtpSessionPool _pool;
     private readonly TrafficShaper? _shaper;
+    private readonly SourceSelector? _sources;
     private int _disposed;
 
     /// <summary>Creates a transport that resolves MX records with the DNS servers of <paramref name="config"/>.</summary>
@@ -63,6 +64,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         _pool = new SmtpSessionPool(config.MaxIdleConnectionsPerHost, config.ConnectionIdleTimeout, config.MaxMessagesPerConnection, _time);
         _tls = new TlsPlanner(config, dns, policyStore, reports);
         _shaper = TrafficShaper.Create(config.Shaping, _time, _logger);
+        _sources = SourceSelector.Create(config.Shaping?.SourcePools, config.HostName);
     }
 
     /// <summary>Connection slots shared with the other nodes of a cluster (PostgreSQL); null for this process alone.</summary>
@@ -107,12 +109,14 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
             throw new ArgumentException($"Invalid sender domain \"{envelope.Sender?.Host}\": {ex.Message}", nameof(envelope), ex);
         }
         bool senderUtf8 = envelope.Sender is not null && RecipientGrouper.NeedsSmtpUtf8(envelope.Sender);
-        using var source = await MessageSource.CreateAsync(message, cancellationToken).ConfigureAwait(false);
+        using var body = await MessageSource.CreateAsync(message, cancellationToken).ConfigureAwait(false);
         var groups = RecipientGrouper.Group(envelope.Recipients);
+        // One source address per message (all its domains), from the pool of its sender domain.
+        var sourceAddress = _sources?.Pick(envelope.Sender?.Host);
         var options = new ParallelOptions { MaxDegreeOfParallelism = _maxParallelDomains, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(groups, options, async (group, ct) =>
         {
-            var request = new DomainDelivery(group, reversePath, senderUtf8, envelope.RequireTls, source, results);
+            var request = new DomainDelivery(group, reversePath, senderUtf8, envelope.RequireTls, body, results) { Source = sourceAddress };
             await DeliverDomainAsync(request, ct).ConfigureAwait(false);
             Observe(request);
         }).ConfigureAwait(false);
@@ -127,6 +131,9 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
 
         /// <summary>The traffic-shaping destination, once routed; null when shaping is off.</summary>
         public Destination? Destination { get; set; }
+
+        /// <summary>The local address and HELO name to connect with; null for the system's choice.</summary>
+        public Source? Source { get; init; }
     }
 
     /// <summary>A session ready for a transaction, or why this address could not be used.</summary>
@@ -152,7 +159,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         }
         if (_shaper is not null)
         {
-            request.Destination = _shaper.For(group.Domain, route.Hosts, route.Static);
+            request.Destination = _shaper.For(group.Domain, route.Hosts, route.Static, request.Source?.Address);
             if (request.Destination is not null && !await AdmitAsync(request, request.Destination, cancellationToken).ConfigureAwait(false))
             {
                 return;
@@ -210,6 +217,11 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
             anyAddress = true;
             foreach (var address in addresses)
             {
+                if (request.Source is { } from && from.Address.AddressFamily != address.AddressFamily)
+                {
+                    failures.Add($"{host.Name} [{address}]: no source address of its family in pool {from.Pool}");
+                    continue;
+                }
                 var endPoint = new IPEndPoint(address, host.Port);
                 var attempt = await TryDeliverViaAsync(request, plan, hostPlan, host.Name, endPoint, cancellationToken).ConfigureAwait(false);
                 if (attempt.Failure is null)

@@ -70,6 +70,17 @@ public sealed class ServerShapingTests : IAsyncLifetime
         Assert.Equal(5, destination.GetProperty("delivered").GetInt64());
         Assert.InRange(destination.GetProperty("connections").GetInt32(), 0, 1);
         Assert.False(destination.TryGetProperty("suspendedUntil", out _)); // null fields are left out
+        Assert.Equal(0, destination.GetProperty("pending").GetInt64()); // all five delivered
+        Assert.Contains(TestWorld.DomainA, destination.GetProperty("domains").EnumerateArray().Select(d => d.GetString()));
+
+        // The operator's command asks the running server (live state is in its memory).
+        var cli = await Cli.CliProcess.RunAsync("queue", "destinations", "--url", _server.BaseAddress.ToString(), "--key", secret);
+        Assert.True(cli.ExitCode == 0, cli.Stderr);
+        Assert.Matches(@"(?m)^world-a  [01]/1  0  0  full  -  5  0  -$", cli.Stdout);
+        var refused = await Cli.CliProcess.RunAsync("queue", "destinations", "--url", _server.BaseAddress.ToString(), "--key", "wrong");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("401", refused.Stderr, StringComparison.Ordinal);
+
         // The status page (loopback: no key) shows the same destination live.
         using (var anonymous = _server.Client())
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace ModernMail.Delivery.Shaping;
 
@@ -13,6 +14,7 @@ namespace ModernMail.Delivery.Shaping;
 /// <param name="LastError">The last throttling reply, if any.</param>
 /// <param name="Delivered">Messages accepted since start.</param>
 /// <param name="Throttled">Throttling replies since start.</param>
+/// <param name="Domains">The recipient domains routed to this destination so far (at most 1,000 kept).</param>
 public sealed record DestinationStatus(
     string Name,
     ShapingRule Rule,
@@ -23,4 +25,5 @@ public sealed record DestinationStatus(
     DateTimeOffset? SuspendedUntil,
     string? LastError,
     long Delivered,
-    long Throttled);
+    long Throttled,
+    IReadOnlyList<string> Domains);

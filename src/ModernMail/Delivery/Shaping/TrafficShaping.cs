@@ -32,6 +32,9 @@ public sealed class TrafficShaping
         SuspendFor = TimeSpan.FromMinutes(15),
     };
 
+    /// <summary>Local source addresses by sender domain; empty: the system picks the source address.</summary>
+    public IList<SourcePool> SourcePools { get; set; } = new List<SourcePool>();
+
     /// <summary>How long a delivery waits for a connection or a rate slot before the recipients are deferred (to the time the slot
     /// frees) instead; <see cref="MailBroker"/> and the queue both wait this long at most.</summary>
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(30);

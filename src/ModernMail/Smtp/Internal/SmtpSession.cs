@@ -101,7 +101,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <exception cref="SmtpConnectException">The TCP connection could not be opened (refused, unreachable).</exception>
     /// <exception cref="SmtpTimeoutException">Connecting or the greeting took too long.</exception>
     /// <exception cref="SmtpProtocolException">The connection broke during the greeting or the greeting was not SMTP.</exception>
-    public static async Task<SmtpSession> ConnectAsync(string mxHost, IPEndPoint endPoint, SmtpTimeouts timeouts, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<SmtpSession> ConnectAsync(string mxHost, IPEndPoint endPoint, SmtpTimeouts timeouts, TimeProvider time, ILogger logger, CancellationToken cancellationToken,
+        IPAddress? localAddress = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         string peer = $"{mxHost} [{endPoint}]";
@@ -113,6 +114,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             {
                 try
                 {
+                    if (localAddress is not null)
+                    {
+                        // A source address of a pool (traffic shaping): the receiver sees, and rates, this address.
+                        socket.Bind(new IPEndPoint(localAddress, 0));
+                    }
                     await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

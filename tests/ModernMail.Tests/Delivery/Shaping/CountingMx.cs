@@ -14,6 +14,7 @@ internal sealed class CountingMx : IAsyncDisposable
     private readonly List<Task> _sessions = [];
     private readonly Task _accept;
     private readonly object _lock = new();
+    private readonly Dictionary<string, int> _openByRemote = new(StringComparer.Ordinal);
     private int _open;
 
     public CountingMx()
@@ -40,6 +41,12 @@ internal sealed class CountingMx : IAsyncDisposable
 
     public int Throttled { get; private set; }
 
+    /// <summary>Per client address: the most connections it had open at once.</summary>
+    public Dictionary<string, int> MaxOpenByRemote { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Each EHLO: the client address and the name it greeted with.</summary>
+    public List<(string Remote, string Helo)> Greetings { get; } = [];
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -53,17 +60,20 @@ internal sealed class CountingMx : IAsyncDisposable
             {
                 return;
             }
+            string remote = ((IPEndPoint)client.Client.RemoteEndPoint!).Address.ToString();
             lock (_lock)
             {
                 Connections++;
                 _open++;
                 MaxOpen = Math.Max(MaxOpen, _open);
-                _sessions.Add(ServeAsync(client));
+                _openByRemote[remote] = _openByRemote.GetValueOrDefault(remote) + 1;
+                MaxOpenByRemote[remote] = Math.Max(MaxOpenByRemote.GetValueOrDefault(remote), _openByRemote[remote]);
+                _sessions.Add(ServeAsync(client, remote));
             }
         }
     }
 
-    private async Task ServeAsync(TcpClient client)
+    private async Task ServeAsync(TcpClient client, string remote)
     {
         int messages = 0;
         bool closed = false;
@@ -81,6 +91,10 @@ internal sealed class CountingMx : IAsyncDisposable
                     switch (verb)
                     {
                         case "EHLO":
+                            lock (_lock)
+                            {
+                                Greetings.Add((remote, line.Length > 5 ? line[5..].Trim() : ""));
+                            }
                             await writer.WriteAsync("250-counting.test\r\n250 PIPELINING\r\n");
                             break;
                         case "MAIL":
@@ -93,7 +107,7 @@ internal sealed class CountingMx : IAsyncDisposable
                             if (throttle)
                             {
                                 // Counted closed before the reply: the sender may reconnect the moment it reads it.
-                                Close(ref closed);
+                                Close(ref closed, remote);
                                 await writer.WriteLineAsync("421 4.7.28 Our system has detected an unusual rate of mail; try again later");
                                 return;
                             }
@@ -124,7 +138,7 @@ internal sealed class CountingMx : IAsyncDisposable
                             await writer.WriteLineAsync("250 2.0.0 Ok");
                             break;
                         case "QUIT":
-                            Close(ref closed);
+                            Close(ref closed, remote);
                             await writer.WriteLineAsync("221 2.0.0 Bye");
                             return;
                         default:
@@ -140,11 +154,11 @@ internal sealed class CountingMx : IAsyncDisposable
         }
         finally
         {
-            Close(ref closed);
+            Close(ref closed, remote);
         }
     }
 
-    private void Close(ref bool closed)
+    private void Close(ref bool closed, string remote)
     {
         if (closed)
         {
@@ -154,6 +168,7 @@ internal sealed class CountingMx : IAsyncDisposable
         lock (_lock)
         {
             _open--;
+            _openByRemote[remote]--;
         }
     }
 

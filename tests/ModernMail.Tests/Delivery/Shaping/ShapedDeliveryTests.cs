@@ -176,9 +176,39 @@ public sealed class ShapedDeliveryTests
         Assert.Equal(4, mx.Accepted);
     }
 
-    private static async Task<DeliveryResult> SendAsync(SmtpTransport transport, string recipient)
+    [Fact]
+    public async Task SourcePools_SendFromTheirAddresses_WithTheirHeloNames_AndLimitsHoldPerSourceAndDestination()
     {
-        var envelope = new Envelope(new MailAddress("sender@sender.test"), [new MailAddress(recipient)]);
+        await using var mx = new CountingMx { Delay = TimeSpan.FromMilliseconds(30) };
+        var config = Config(mx, TimeProvider.System, new ShapingRule { Name = "shaped", Domains = ["shaped.test"], MaxConnections = 1, MaxMessagesPerConnection = 2 });
+        config.Shaping.SourcePools.Add(new SourcePool
+        {
+            Name = "bulk",
+            SenderDomains = ["sender.test"],
+            Addresses = [new SourceAddress { Address = "127.0.0.2", HeloName = "out2.sender.test" }, new SourceAddress { Address = "127.0.0.3", HeloName = "out3.sender.test" }],
+        });
+        config.Shaping.SourcePools.Add(new SourcePool { Name = "other", SenderDomains = ["*"], Addresses = [new SourceAddress { Address = "127.0.0.4" }] });
+        await using var transport = new SmtpTransport(config);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => SendAsync(transport, $"r{i}@shaped.test")));
+        var other = await SendAsync(transport, "x@shaped.test", sender: "someone@elsewhere.test");
+
+        Assert.All(results, r => Assert.True(r.Delivered, r.Detail));
+        Assert.True(other.Delivered, other.Detail);
+        Assert.Equal(13, mx.Accepted);
+        // Each source greets with its own name; the "*" pool's address with the transport's host name.
+        Assert.All(mx.Greetings, g => Assert.Equal(g.Remote switch { "127.0.0.2" => "out2.sender.test", "127.0.0.3" => "out3.sender.test", _ => "client.test" }, g.Helo));
+        Assert.Equal(["127.0.0.2", "127.0.0.3", "127.0.0.4"], mx.Greetings.Select(g => g.Remote).Distinct().Order());
+        // One connection at once per (source, destination): two sources, so up to two together.
+        Assert.All(mx.MaxOpenByRemote.Values, max => Assert.Equal(1, max));
+        Assert.InRange(mx.MaxOpen, 1, 3);
+        Assert.Contains(transport.Destinations, d => d.Name == "shaped@127.0.0.2");
+        Assert.Contains(transport.Destinations, d => d.Name == "shaped@127.0.0.3");
+    }
+
+    private static async Task<DeliveryResult> SendAsync(SmtpTransport transport, string recipient, string sender = "sender@sender.test")
+    {
+        var envelope = new Envelope(new MailAddress(sender), [new MailAddress(recipient)]);
         byte[] message = Encoding.ASCII.GetBytes($"From: sender@sender.test\r\nTo: {recipient}\r\nSubject: shaped\r\n\r\nhello\r\n");
         return Assert.Single(await transport.DeliverAsync(envelope, new MemoryStream(message), Ct));
     }

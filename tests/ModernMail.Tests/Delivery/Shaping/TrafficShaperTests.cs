@@ -122,4 +122,14 @@ public sealed class TrafficShaperTests
         Assert.True(await waiting);
         Assert.Equal(TimeSpan.Zero, destination.TryOpen(time.GetUtcNow()));
     }
+
+    [Fact]
+    public void SourcePools_AreCheckedWhenTheTransportIsBuilt()
+    {
+        var config = new ModernMail.BrokerConfig { HostName = "client.test" };
+        config.Shaping.SourcePools.Add(new SourcePool { Name = "p", SenderDomains = ["*"], Addresses = [new SourceAddress { Address = "not-an-ip" }] });
+        Assert.Contains("\"not-an-ip\" is not an IP address", Assert.Throws<ArgumentException>(() => new ModernMail.Delivery.SmtpTransport(config)).Message, StringComparison.Ordinal);
+        config.Shaping.SourcePools[0] = new SourcePool { Name = "p", SenderDomains = ["*"], Addresses = [new SourceAddress { Address = "127.0.0.2", HeloName = "bad name" }] };
+        Assert.Throws<ArgumentException>(() => new ModernMail.Delivery.SmtpTransport(config));
+    }
 }

@@ -20,6 +20,7 @@ internal sealed class Destination
     private readonly SlidingWindow? _perHour;
     private readonly SlidingWindow? _connections;
     private readonly LinkedList<TaskCompletionSource> _waiters = new();
+    private readonly HashSet<string> _domains = new(StringComparer.OrdinalIgnoreCase);
     private int _open;
     private double _factor = 1;
     private DateTimeOffset _factorSince;
@@ -61,6 +62,18 @@ internal sealed class Destination
             lock (_lock)
             {
                 return _open == 0 && _waiters.Count == 0 && _factor >= 1 && _suspendedUntil is null;
+            }
+        }
+    }
+
+    /// <summary>Remembers that <paramref name="domain"/> is routed here (for status: queued counts per destination).</summary>
+    public void Note(string domain)
+    {
+        lock (_lock)
+        {
+            if (_domains.Count < 1000)
+            {
+                _domains.Add(domain);
             }
         }
     }
@@ -249,7 +262,7 @@ internal sealed class Destination
         {
             double factor = FactorAt(now);
             return new DestinationStatus(Name, Rule, _open, _waiters.Count, Rule.MaxConnections is int max ? Scaled(max, factor) : null, factor,
-                _suspendedUntil > now ? _suspendedUntil : null, _lastError, _delivered, _throttled);
+                _suspendedUntil > now ? _suspendedUntil : null, _lastError, _delivered, _throttled, [.. _domains.Order(StringComparer.Ordinal)]);
         }
     }
 

@@ -65,7 +65,8 @@ internal sealed class TrafficShaper
 
     /// <summary>The destination of <paramref name="domain"/> (ASCII) routed to <paramref name="hosts"/>; null for a static route
     /// (a smart host or a test sink the operator chose) that no rule names: the default limits are for mailbox providers' MX.</summary>
-    public Destination? For(string domain, IReadOnlyList<RouteHost> hosts, bool staticRoute)
+    /// <remarks>With a <paramref name="source"/> address the destination is per (source, destination): "NAME@ADDRESS".</remarks>
+    public Destination? For(string domain, IReadOnlyList<RouteHost> hosts, bool staticRoute, System.Net.IPAddress? source = null)
     {
         var rule = Match(domain, hosts);
         if (rule is null && staticRoute)
@@ -75,8 +76,13 @@ internal sealed class TrafficShaper
         string name = rule is null
             ? "default:" + string.Join(",", hosts.Select(h => h.Name.TrimEnd('.').ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal))
             : rule.Name;
+        if (source is not null)
+        {
+            name += "@" + source;
+        }
         if (_destinations.TryGetValue(name, out var known))
         {
+            known.Note(domain);
             return known;
         }
         if (_destinations.Count >= MaxDestinations)
@@ -89,7 +95,9 @@ internal sealed class TrafficShaper
                 }
             }
         }
-        return _destinations.GetOrAdd(name, n => new Destination(n, Merge(rule), _recovery, _time, _logger));
+        var created = _destinations.GetOrAdd(name, n => new Destination(n, Merge(rule), _recovery, _time, _logger));
+        created.Note(domain);
+        return created;
     }
 
     /// <summary>Every destination seen so far, by name.</summary>

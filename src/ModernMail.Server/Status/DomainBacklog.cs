@@ -9,8 +9,8 @@ namespace ModernMail.Server.Status;
 /// <param name="Deferrals">Finished attempts of these recipients (each one of a recipient still pending was a deferral).</param>
 /// <param name="LastError">The most recent deferral's reply or error, or null.</param>
 /// <param name="LastErrorAt">When that deferral happened.</param>
-internal sealed record DestinationStatus(string Domain, string Provider, long Queued, long Delivering, long Deferred, long Deferrals, string? LastError,
+internal sealed record DomainBacklog(string Domain, string Provider, long Queued, long Delivering, long Deferred, long Deferrals, string? LastError,
     DateTimeOffset? LastErrorAt);
 
 /// <summary>The per-destination table: busiest first, and whether it covers only the oldest <see cref="StatusReader.DestinationScanLimit"/> pending messages.</summary>
-internal sealed record DestinationList(IReadOnlyList<DestinationStatus> Destinations, bool Truncated);
+internal sealed record DomainBacklogList(IReadOnlyList<DomainBacklog> Destinations, bool Truncated);
