@@ -165,7 +165,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
                 return;
             }
         }
-        var plan = await _tls.PlanAsync(group.Domain, route.Static, request.RequireTls, cancellationToken).ConfigureAwait(false);
+        var plan = await _tls.PlanAsync(group.Domain, route.Static, request.RequireTls, cancellationToken, request.Destination?.Rule.Tls).ConfigureAwait(false);
         request.Policy = plan.Floor.Policy;
         var failures = new List<string>();
         int requireTlsFailures = 0;

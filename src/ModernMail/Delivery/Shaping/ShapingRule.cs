@@ -42,6 +42,10 @@ public sealed class ShapingRule
     /// <summary>How long a suspension lasts; deferred recipients wait, they do not bounce.</summary>
     public TimeSpan? SuspendFor { get; set; }
 
+    /// <summary>The TLS policy for this destination instead of <see cref="BrokerConfig.Tls"/> (e.g. Required for a provider that
+    /// asks for it); an MTA-STS enforce policy and REQUIRETLS still win. Null: the configured policy.</summary>
+    public TlsPolicy? Tls { get; set; }
+
     /// <summary>Where the values come from (a provider's sender guidelines); shown in status, never used.</summary>
     public string? Source { get; set; }
 }

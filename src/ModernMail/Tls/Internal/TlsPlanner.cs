@@ -41,7 +41,13 @@ internal sealed class TlsPlanner : IAsyncDisposable
     }
 
     /// <summary>The rules for <paramref name="domain"/>; <paramref name="staticRoute"/> (an operator's route) bypasses recipient policies.</summary>
-    public async Task<DomainTlsPlan> PlanAsync(string domain, bool staticRoute, bool requireTls, CancellationToken cancellationToken)
+    /// <param name="domain">The recipient domain.</param>
+    /// <param name="staticRoute">Whether it goes to a configured route (no MTA-STS or DANE then).</param>
+    /// <param name="requireTls">Whether the message asked for REQUIRETLS.</param>
+    /// <param name="cancellationToken">Cancels the policy fetch.</param>
+    /// <param name="policyOverride">A traffic-shaping rule's TLS policy for this destination, instead of the configured one; an
+    /// MTA-STS enforce policy and REQUIRETLS still win over it.</param>
+    public async Task<DomainTlsPlan> PlanAsync(string domain, bool staticRoute, bool requireTls, CancellationToken cancellationToken, TlsPolicy? policyOverride = null)
     {
         MtaStsLookup? sts = null;
         if (_sts is not null && !staticRoute)
@@ -52,10 +58,11 @@ internal sealed class TlsPlanner : IAsyncDisposable
                 Record(TlsSessionOutcome.NoPolicy(domain, sts.Failure) with { FailureReason = sts.FailureDetail });
             }
         }
-        HostTlsPlan floor = (_policy, sts?.Policy?.Mode) switch
+        // With the configured policy Disabled there is no MTA-STS lookup, so "enforce" first only matters for a rule's override.
+        HostTlsPlan floor = (policyOverride ?? _policy, sts?.Policy?.Mode) switch
         {
-            (TlsPolicy.Disabled, _) when !requireTls => new(TlsRequirement.None, _webPki, AppliedTlsPolicy.None, "TLS policy Disabled"),
             (_, MtaStsMode.Enforce) => new(TlsRequirement.Authenticated, _webPki, AppliedTlsPolicy.MtaStsEnforce, "MTA-STS policy enforce"),
+            (TlsPolicy.Disabled, _) when !requireTls => new(TlsRequirement.None, _webPki, AppliedTlsPolicy.None, "TLS policy Disabled"),
             _ when requireTls => new(TlsRequirement.Authenticated, _webPki, Applied(sts), "REQUIRETLS"),
             (TlsPolicy.Verify, _) => new(TlsRequirement.Authenticated, _webPki, Applied(sts), "TLS policy Verify"),
             (TlsPolicy.Required, _) => new(TlsRequirement.Encrypted, _webPki, Applied(sts), "TLS policy Required"),

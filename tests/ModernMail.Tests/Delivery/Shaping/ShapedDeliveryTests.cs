@@ -206,6 +206,23 @@ public sealed class ShapedDeliveryTests
         Assert.Contains(transport.Destinations, d => d.Name == "shaped@127.0.0.3");
     }
 
+    [Fact]
+    public async Task ARulesTlsPolicy_AppliesToItsDestinationOnly()
+    {
+        await using var mx = new CountingMx(); // offers no STARTTLS
+        var config = Config(mx, TimeProvider.System, new ShapingRule { Name = "strict", Domains = ["strict.test"], Tls = TlsPolicy.Required });
+        await using var transport = new SmtpTransport(config);
+
+        var strict = await SendAsync(transport, "a@strict.test");
+        var plain = await SendAsync(transport, "a@plain.test");
+
+        Assert.False(strict.Delivered);
+        Assert.True(strict.IsTransient, strict.Detail);
+        Assert.Contains("TLS is required", strict.Detail, StringComparison.Ordinal);
+        Assert.True(plain.Delivered, plain.Detail); // the configured policy (opportunistic) elsewhere
+        Assert.Equal(1, mx.Accepted);
+    }
+
     private static async Task<DeliveryResult> SendAsync(SmtpTransport transport, string recipient, string sender = "sender@sender.test")
     {
         var envelope = new Envelope(new MailAddress(sender), [new MailAddress(recipient)]);

@@ -153,6 +153,7 @@ internal sealed class TrafficShaper
         SuspendOnReply = rule.SuspendOnReply ?? _default.SuspendOnReply,
         SuspendAfter = rule.SuspendAfter ?? _default.SuspendAfter,
         SuspendFor = rule.SuspendFor ?? _default.SuspendFor,
+        Tls = rule.Tls ?? _default.Tls,
         Source = rule.Source,
     };
 
