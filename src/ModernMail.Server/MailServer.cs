@@ -54,7 +54,7 @@ public sealed class MailServer : IAsyncDisposable
     private readonly SubmissionListener? _smtp;
     private readonly WebhookService _webhooks;
     private SubmissionListener? _inbound;
-    private PostgreSqlConnectionGate? _gate;
+    private PostgreSqlClusterLimits? _gate;
 
     private MailServer(MailServerSettings settings, SubmissionQueue queues, IServerStore? serverStore, SmtpTransport transport, TlsStateStores tlsState,
         QueueWorker worker, WebApplication? app, SubmissionListener? smtp, WebhookService webhooks)
@@ -116,7 +116,7 @@ public sealed class MailServer : IAsyncDisposable
         IReadOnlyList<IPEndPoint> inboundEndpoints = inboundListener ? ListenEndpoints.Parse([settings.Inbound.Listen], "Inbound:Listen", 25) : [];
 
         SmtpTransport transport;
-        PostgreSqlConnectionGate? gate = null;
+        PostgreSqlClusterLimits? gate = null;
         // MTA-STS policies and TLS-RPT counts persist with the queue, so a restart (or another node) keeps both.
         var tlsState = TlsStateStores.Open(settings);
         var tlsRecorder = new TlsReportRecorder(tlsState.Reports);
@@ -125,9 +125,9 @@ public sealed class MailServer : IAsyncDisposable
             var dns = DnsClientLookup.FromConfiguration(broker, "Delivery:Dns");
             // Over PostgreSQL, connection limits hold for every node together.
             gate = TlsStateStores.PostgreSqlLocation(settings) is { } shared
-                ? new PostgreSqlConnectionGate(shared, $"{settings.HostName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}", loggerFactory.CreateLogger("ModernMail.Delivery"))
+                ? new PostgreSqlClusterLimits(shared, $"{settings.HostName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}", loggerFactory.CreateLogger("ModernMail.Delivery"))
                 : null;
-            transport = new SmtpTransport(broker, dns, tlsState.Policies, tlsRecorder) { ConnectionGate = gate };
+            transport = new SmtpTransport(broker, dns, tlsState.Policies, tlsRecorder) { ClusterLimits = gate };
         }
         catch (ArgumentException ex)
         {

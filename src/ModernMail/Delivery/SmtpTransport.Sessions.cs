@@ -133,7 +133,7 @@ public sealed partial class SmtpTransport
             if (attempt.Session is { } opened)
             {
                 // The slot is the connection's until it closes, in use or idle in the pool.
-                var gate = slot.Cluster ? ConnectionGate : null;
+                var gate = slot.Cluster ? ClusterLimits : null;
                 opened.Closed = gate is null ? destination.Release : () =>
                 {
                     destination.Release();
@@ -154,7 +154,7 @@ public sealed partial class SmtpTransport
         destination.Release();
         if (cluster)
         {
-            ConnectionGate?.Release(destination.Name);
+            ClusterLimits?.Release(destination.Name);
         }
     }
 

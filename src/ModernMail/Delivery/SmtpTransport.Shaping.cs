@@ -18,9 +18,20 @@ public sealed partial class SmtpTransport
             return false;
         }
         var deadline = now + _shaper!.MaxWait;
+        // Over a cluster the shared count (which includes this node) is the one that matters.
+        bool shared = ClusterLimits is not null && (destination.Rule.MessagesPerMinute is not null || destination.Rule.MessagesPerHour is not null);
         while (true)
         {
-            var wait = destination.TakeMessage(now);
+            TimeSpan wait;
+            if (shared)
+            {
+                var (perMinute, perHour) = destination.RatesAt(now);
+                wait = await ClusterLimits!.TryTakeMessageAsync(destination.Name, perMinute, perHour, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                wait = destination.TakeMessage(now);
+            }
             if (wait == TimeSpan.Zero)
             {
                 return true;
@@ -52,7 +63,7 @@ public sealed partial class SmtpTransport
             var wait = destination.TryOpen(now);
             bool cluster = false;
             bool clusterFull = false;
-            if (wait == TimeSpan.Zero && ConnectionGate is { } gate && destination.MaxConnectionsAt(now) is int limit)
+            if (wait == TimeSpan.Zero && ClusterLimits is { } gate && destination.MaxConnectionsAt(now) is int limit)
             {
                 // The node has room; the cluster must too. Other nodes' closes do not wake us: look again shortly.
                 cluster = await gate.TryAcquireAsync(destination.Name, limit, cancellationToken).ConfigureAwait(false);

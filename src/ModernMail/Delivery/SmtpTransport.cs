@@ -68,7 +68,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
     }
 
     /// <summary>Connection slots shared with the other nodes of a cluster (PostgreSQL); null for this process alone.</summary>
-    internal IConnectionGate? ConnectionGate { get; init; }
+    internal IClusterLimits? ClusterLimits { get; init; }
 
     /// <summary>Every destination traffic shaping has seen: its rule, open connections, back-off and suspension (empty when
     /// <see cref="TrafficShaping.Enabled"/> is off).</summary>

@@ -77,4 +77,76 @@ public sealed class PostgreSqlShapingTests : IAsyncDisposable
         Assert.InRange(mx.MaxMessagesOnOneConnection, 1, 3);
         Assert.True(mx.Connections >= Count / 3, $"{mx.Connections} connections");
     }
+
+    [Fact]
+    public async Task ThreeServeProcesses_SendAtMostTheRulesMessagesPerMinuteTogether_AndHoldTheRestUntried()
+    {
+        const int limit = 10;
+        const int count = 15;
+        await using var database = await PostgreSqlTestDatabase.CreateAsync();
+        await using var mx = new CountingMx();
+        Directory.CreateDirectory(_directory);
+        string config = Path.Combine(_directory, "rate.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            Delivery = new { Shaping = new { MaxWait = "00:00:01", Rules = new[] { new { Name = "x", Domains = new[] { "x.test" }, MessagesPerMinute = limit } } } },
+        }), Ct);
+        var environment = new Dictionary<string, string> { ["MAILBROKER__STORE"] = "postgres:" + database.ConnectionString };
+        var servers = new List<ServeProcess>();
+        await using var queue = new MailQueue(new PostgreSqlQueueStore(database.ConnectionString));
+        var ids = new List<string>();
+        List<QueuedRecipient> held = [];
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                string data = Path.Combine(_directory, "rate" + i);
+                Directory.CreateDirectory(data);
+                servers.Add(await ServeProcess.StartAsync(data, ["--config", config, "--concurrency", "4"], environment,
+                    port: ServeProcess.FreePort(28900 + (i * 30), 30), route: "*=127.0.0.1:" + mx.Port, hostName: $"rate{i}.sender.test"));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                byte[] raw = Encoding.ASCII.GetBytes($"From: sender@sender.test\r\nTo: u{i}@x.test\r\nSubject: rate {i}\r\n\r\nmessage {i}\r\n");
+                ids.Add(await queue.EnqueueAsync(new Envelope(new MailAddress("sender@sender.test"), [new MailAddress($"u{i}@x.test")]), new MemoryStream(raw), Ct));
+            }
+
+            // Wait until every message was either sent or held back by the shared count.
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            bound.CancelAfter(TimeSpan.FromSeconds(50)); // well inside the minute; turns a hang into a failure
+            while (true)
+            {
+                held = [];
+                foreach (string id in ids)
+                {
+                    var recipient = (await queue.GetAsync(id, bound.Token))!.Recipients[0];
+                    if (recipient.State == RecipientState.Deferred)
+                    {
+                        held.Add(recipient);
+                    }
+                }
+                if (mx.Accepted + held.Count == count)
+                {
+                    break;
+                }
+                Assert.All(servers, s => Assert.False(s.HasExited, s.Stderr));
+                await Task.Delay(100, bound.Token);
+            }
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+        // Each process alone would have sent all 15 (10 a minute each); together they sent 10.
+        Assert.Equal(limit, mx.Accepted);
+        Assert.Equal(count - limit, held.Count);
+        Assert.All(held, r =>
+        {
+            Assert.Equal(0, r.Attempts);
+            Assert.Contains("message rate", r.LastReply, StringComparison.Ordinal);
+        });
+    }
 }

@@ -144,6 +144,16 @@ internal sealed class Destination
         }
     }
 
+    /// <summary>The message rate limits after back-off; null where unlimited.</summary>
+    public (int? PerMinute, int? PerHour) RatesAt(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            double factor = FactorAt(now);
+            return (Rule.MessagesPerMinute is int m ? Scaled(m, factor) : null, Rule.MessagesPerHour is int h ? Scaled(h, factor) : null);
+        }
+    }
+
     /// <summary>The connection limit after back-off; null when unlimited.</summary>
     public int? MaxConnectionsAt(DateTimeOffset now)
     {

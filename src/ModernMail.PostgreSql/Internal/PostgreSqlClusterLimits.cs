@@ -4,10 +4,11 @@ using Npgsql;
 
 namespace ModernMail.PostgreSql.Internal;
 
-/// <summary>Cluster-wide connection slots in the queue's PostgreSQL database: a row per open connection (destination, slot
+/// <summary>Cluster-wide limits in the queue's PostgreSQL database. Connections: a row per open connection (destination, slot
 /// number below the limit, owner node), leased for a minute and renewed while the node lives, so a killed node's slots free
-/// themselves. Taking a slot is one INSERT that only succeeds for a free slot number while fewer than the limit are held.</summary>
-internal sealed class PostgreSqlConnectionGate : IConnectionGate, IAsyncDisposable
+/// themselves; taking a slot is one INSERT that only succeeds for a free slot number while fewer than the limit are held.
+/// Message rates: a row per message sent in the last hour, counted under a per-destination advisory lock.</summary>
+internal sealed class PostgreSqlClusterLimits : IClusterLimits, IAsyncDisposable
 {
     private const long SchemaLockKey = 0x4D4D_534C_4F54;
     private static readonly TimeSpan s_lease = TimeSpan.FromSeconds(60);
@@ -20,6 +21,17 @@ internal sealed class PostgreSqlConnectionGate : IConnectionGate, IAsyncDisposab
             owner text NOT NULL,
             until timestamptz NOT NULL,
             PRIMARY KEY (destination, slot));
+        CREATE TABLE IF NOT EXISTS mm_message_log (
+            destination text NOT NULL,
+            at timestamptz NOT NULL);
+        CREATE INDEX IF NOT EXISTS mm_message_log_destination_at ON mm_message_log (destination, at);
+        """;
+
+    // How long until the limit-th most recent message of the window leaves it; no row when fewer than limit were sent.
+    private const string WaitFor = """
+        SELECT extract(epoch FROM (at + make_interval(secs => @period) - now()))
+        FROM mm_message_log WHERE destination = @d AND at > now() - make_interval(secs => @period)
+        ORDER BY at DESC OFFSET @limit - 1 LIMIT 1
         """;
 
     // The lowest free slot number, only while fewer than @limit live rows exist; a conflict with a live row changes nothing.
@@ -44,7 +56,7 @@ internal sealed class PostgreSqlConnectionGate : IConnectionGate, IAsyncDisposab
     private readonly Task _renewal;
     private int _created;
 
-    public PostgreSqlConnectionGate(string connectionString, string owner, ILogger logger)
+    public PostgreSqlClusterLimits(string connectionString, string owner, ILogger logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         _dataSource = NpgsqlDataSource.Create(connectionString);
@@ -90,8 +102,56 @@ internal sealed class PostgreSqlConnectionGate : IConnectionGate, IAsyncDisposab
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
-            GateLog.Unavailable(_logger, destination, ex.Message);
+            ClusterLimitsLog.Unavailable(_logger, destination, ex.Message);
             return true;
+        }
+    }
+
+    public async Task<TimeSpan> TryTakeMessageAsync(string destination, int? perMinute, int? perHour, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var _ = connection.ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var __ = transaction.ConfigureAwait(false);
+            // One node at a time per destination counts and adds, so two cannot both take the last place.
+            using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('mm_message_log:' || @d)); " +
+                "DELETE FROM mm_message_log WHERE destination = @d AND at < now() - interval '1 hour'", connection, transaction))
+            {
+                lockCommand.Parameters.AddWithValue("d", destination);
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            var wait = TimeSpan.Zero;
+            foreach (var (limit, period) in new (int?, TimeSpan)[] { (perMinute, TimeSpan.FromMinutes(1)), (perHour, TimeSpan.FromHours(1)) })
+            {
+                if (limit is not int n)
+                {
+                    continue;
+                }
+                using var check = new NpgsqlCommand(WaitFor, connection, transaction);
+                check.Parameters.AddWithValue("d", destination);
+                check.Parameters.AddWithValue("period", period.TotalSeconds);
+                check.Parameters.AddWithValue("limit", n);
+                if (await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is decimal seconds && seconds > 0)
+                {
+                    var until = TimeSpan.FromSeconds((double)seconds);
+                    wait = until > wait ? until : wait;
+                }
+            }
+            if (wait == TimeSpan.Zero)
+            {
+                using var insert = new NpgsqlCommand("INSERT INTO mm_message_log (destination, at) VALUES (@d, now())", connection, transaction);
+                insert.Parameters.AddWithValue("d", destination);
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return wait;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            ClusterLimitsLog.Unavailable(_logger, destination, ex.Message);
+            return TimeSpan.Zero;
         }
     }
 
@@ -123,7 +183,7 @@ internal sealed class PostgreSqlConnectionGate : IConnectionGate, IAsyncDisposab
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)
         {
             // The lease runs out within a minute anyway.
-            GateLog.Unavailable(_logger, destination, ex.Message);
+            ClusterLimitsLog.Unavailable(_logger, destination, ex.Message);
         }
     }
 
@@ -147,7 +207,7 @@ internal sealed class PostgreSqlConnectionGate : IConnectionGate, IAsyncDisposab
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
-                GateLog.Unavailable(_logger, "*", ex.Message);
+                ClusterLimitsLog.Unavailable(_logger, "*", ex.Message);
             }
         }
     }
@@ -187,7 +247,7 @@ internal sealed class PostgreSqlConnectionGate : IConnectionGate, IAsyncDisposab
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
-            GateLog.Unavailable(_logger, "*", ex.Message);
+            ClusterLimitsLog.Unavailable(_logger, "*", ex.Message);
         }
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
