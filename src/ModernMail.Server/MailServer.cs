@@ -334,7 +334,7 @@ public sealed class MailServer : IAsyncDisposable
         builder.Services.AddOpenApi();
         builder.Services.AddHostedService(_ => new QueueWorkerService(worker, settings.Delivery.Grace));
         builder.Services.AddHostedService<IdempotencyPurgeService>();
-        MetricsEndpoint.AddMetrics(builder.Services);
+        MetricsEndpoint.AddMetrics(builder.Services, settings.Telemetry);
         if (settings.Http.StatusPage)
         {
             StatusEndpoints.AddStatus(builder.Services, queues.WorkerQueue.Store, serverStore);

@@ -37,9 +37,16 @@ internal static class ServeCommand
         var exitWhenIdle = new Option<bool>("--exit-when-idle") { Description = "Exit once nothing is pending or leased (batch runs and tests); runs no HTTP API or SMTP listener unless --http or --smtp is given." };
         var json = new Option<bool>("--json") { Description = "Print each recipient's new state as a JSON line." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log information to stderr (warnings and errors are always logged)." };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "text (one line per entry) or json (one JSON object per line, with the message id and the trace and span ids of the delivery or request it belongs to).",
+            DefaultValueFactory = _ => "text",
+        };
+        logFormat.AcceptOnlyFromAmong("text", "json");
         var command = new Command("serve", "Run the sending server: the HTTP API (127.0.0.1:8025 by default), SMTP submission (127.0.0.1:2587, STARTTLS) and the delivery worker (retries with backoff, bounces, per-domain limits); stops gracefully on SIGTERM or Ctrl+C.")
         {
             http, smtp, store, concurrency, perDomain, hostName, dns, route, port, tls, lease, poll, retryFirst, retryMax, lifetime, grace, noBounces, exitWhenIdle, json, verbose,
+            logFormat,
         };
         server.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
@@ -75,7 +82,17 @@ internal static class ServeCommand
 
             using var loggers = LoggerFactory.Create(b =>
             {
-                b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+                if (parse.GetValue(logFormat) == "json")
+                {
+                    // Scopes carry the message id (deliveries) and, with activity tracking, the trace and span ids.
+                    b.AddJsonConsole(o => (o.IncludeScopes, o.UseUtcTimestamp, o.TimestampFormat) = (true, true, "yyyy-MM-ddTHH:mm:ss.fffZ"));
+                    b.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+                }
+                else
+                {
+                    b.AddSimpleConsole(o => o.SingleLine = true);
+                }
+                b.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
                 b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
                 // Kestrel's own connection chatter (a client that went away) is not an operator's problem.
                 b.AddFilter("Microsoft.AspNetCore.Server.Kestrel", parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Error);

@@ -32,6 +32,9 @@ public sealed class MailServerSettings
     /// <summary>One-click unsubscribe links: their public base URL, the token secret, an optional mailto.</summary>
     public UnsubscribeSettings Unsubscribe { get; set; } = new();
 
+    /// <summary>OTLP export of metrics and traces.</summary>
+    public TelemetrySettings Telemetry { get; set; } = new();
+
     /// <summary>Late bounces and complaints: the VERP bounce domain and its listener.</summary>
     public InboundSettings Inbound { get; set; } = new();
 

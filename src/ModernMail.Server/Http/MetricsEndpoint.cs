@@ -3,9 +3,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using ModernMail.Diagnostics;
+using ModernMail.Server.Configuration;
 using ModernMail.Server.Status;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace ModernMail.Server.Http;
 
@@ -23,12 +26,56 @@ internal static class MetricsEndpoint
 {
     public const string Path = "/metrics";
 
-    public static void AddMetrics(IServiceCollection services)
+    /// <summary>The Prometheus exporter, and with <see cref="TelemetrySettings.OtlpEndpoint"/> the OTLP exporter for the metrics and
+    /// the "ModernMail" spans (one trace from an HTTP submission to its delivery attempts).</summary>
+    /// <exception cref="ServerConfigurationException">The OTLP endpoint or protocol is invalid.</exception>
+    public static void AddMetrics(IServiceCollection services, TelemetrySettings telemetry)
     {
-        services.AddOpenTelemetry()
+        var otlp = OtlpTarget(telemetry);
+        var builder = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("mailbroker", serviceVersion: MailTelemetry.Meter.Version))
-            .WithMetrics(metrics => metrics.AddMeter(MailTelemetry.Name).AddPrometheusExporter());
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(MailTelemetry.Name).AddPrometheusExporter();
+                if (otlp is { } target)
+                {
+                    metrics.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (Signal(target, "v1/metrics"), target.Protocol));
+                }
+            });
+        if (otlp is { } traces)
+        {
+            // ASP.NET Core's own request activity too: it is the parent of the submit span, and an unsampled parent would drop
+            // the whole trace (the default sampler follows the parent).
+            builder.WithTracing(tracing => tracing.AddSource(MailTelemetry.Name, "Microsoft.AspNetCore")
+                .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (Signal(traces, "v1/traces"), traces.Protocol)));
+        }
     }
+
+    private static (Uri Endpoint, OtlpExportProtocol Protocol)? OtlpTarget(TelemetrySettings telemetry)
+    {
+        if (string.IsNullOrWhiteSpace(telemetry.OtlpEndpoint))
+        {
+            return null;
+        }
+        if (!Uri.TryCreate(telemetry.OtlpEndpoint, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ServerConfigurationException($"Telemetry:OtlpEndpoint: \"{telemetry.OtlpEndpoint}\" is not an http(s) URL.");
+        }
+        var protocol = telemetry.OtlpProtocol.Trim().ToLowerInvariant() switch
+        {
+            "grpc" => OtlpExportProtocol.Grpc,
+            "http/protobuf" or "http" => OtlpExportProtocol.HttpProtobuf,
+            _ => throw new ServerConfigurationException($"Telemetry:OtlpProtocol: \"{telemetry.OtlpProtocol}\" is not grpc or http/protobuf."),
+        };
+        return (endpoint, protocol);
+    }
+
+    /// <summary>Over HTTP the exporter posts to exactly the URL it is given: a bare collector address gets the signal's standard
+    /// path (/v1/metrics, /v1/traces); gRPC takes the address as is.</summary>
+    private static Uri Signal((Uri Endpoint, OtlpExportProtocol Protocol) target, string path) =>
+        target.Protocol == OtlpExportProtocol.HttpProtobuf && target.Endpoint.AbsolutePath is "/" or ""
+            ? new Uri(target.Endpoint, path)
+            : target.Endpoint;
 
     public static void Map(IEndpointRouteBuilder routes)
     {

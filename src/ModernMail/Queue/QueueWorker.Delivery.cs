@@ -14,6 +14,8 @@ public sealed partial class QueueWorker
     private async Task DeliverAsync(QueueLease lease, CancellationToken cancellationToken)
     {
         using var activity = StartDeliver(lease);
+        // Every log line of this delivery (the transport's too: scopes flow with the call) names the message.
+        using var scope = _logger.BeginScope(new[] { new KeyValuePair<string, object?>("MessageId", lease.Id) });
         var stream = await _queue.Store.OpenMessageAsync(lease.Id, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
