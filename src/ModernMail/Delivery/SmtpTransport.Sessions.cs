@@ -275,6 +275,7 @@ public sealed partial class SmtpTransport
     /// <summary>Counts a new session for TLS reporting: a success, or why it fell short of authenticated TLS.</summary>
     private void RecordSession(DomainTlsPlan plan, HostTlsPlan hostPlan, SmtpSession session, bool record)
     {
+        Diagnostics.MailTelemetry.SessionOpened(session.IsTls ? session.TlsProtocol.ToString() : null, session.MxHost, plan.Domain);
         if (!record)
         {
             return;

@@ -28,6 +28,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
     private readonly SmtpSessionPool _pool;
     private readonly TrafficShaper? _shaper;
     private readonly SourceSelector? _sources;
+    private readonly IDisposable? _gauges;
     private int _disposed;
 
     /// <summary>Creates a transport that resolves MX records with the DNS servers of <paramref name="config"/>.</summary>
@@ -65,6 +66,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         _tls = new TlsPlanner(config, dns, policyStore, reports);
         _shaper = TrafficShaper.Create(config.Shaping, _time, _logger);
         _sources = SourceSelector.Create(config.Shaping?.SourcePools, config.HostName);
+        _gauges = _shaper is null ? null : Diagnostics.DestinationGauge.Register(_shaper.Snapshot);
     }
 
     /// <summary>Connection slots shared with the other nodes of a cluster (PostgreSQL); null for this process alone.</summary>
@@ -288,6 +290,7 @@ public sealed partial class SmtpTransport : IMailTransport, IDisposable, IAsyncD
         {
             return;
         }
+        _gauges?.Dispose();
         await _pool.DisposeAsync().ConfigureAwait(false);
         await _tls.DisposeAsync().ConfigureAwait(false);
     }

@@ -52,7 +52,19 @@ internal static class MailTelemetry
         "modernmail.dns.lookup.duration", "s", "How long one DNS query took (cached answers included), by record type and outcome.",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 
+    public static readonly Counter<long> SmtpSessions = Meter.CreateCounter<long>(
+        "modernmail.smtp.sessions", "{session}", "New SMTP sessions to mail exchangers, by TLS protocol (none, Tls12, Tls13) and provider.");
+
     private static readonly string[] s_categories = Enum.GetNames<BounceCategory>();
+
+    /// <summary>Counts one new session to <paramref name="mxHost"/> (for <paramref name="domain"/>), with or without TLS.</summary>
+    public static void SessionOpened(string? tlsProtocol, string mxHost, string domain)
+    {
+        if (SmtpSessions.Enabled)
+        {
+            SmtpSessions.Add(1, new TagList { { "tls.protocol", tlsProtocol ?? "none" }, { "provider", ProviderRollup.Of(mxHost, domain) } });
+        }
+    }
 
     /// <summary>Counts one message accepted through <paramref name="door"/> (one of the Door constants).</summary>
     public static void MessageSubmitted(string door)

@@ -260,6 +260,30 @@ public sealed class MailMetricsTests
         Assert.Equal("{message}", MailTelemetry.MessagesSubmitted.Unit);
     }
 
+    [Fact]
+    public async Task ShapedTransport_ReportsConnectionsPerDestinationRule_AndSessionsByTlsProtocol()
+    {
+        using var telemetry = new TelemetryRecorder();
+        await using var mx = new ModernMail.Tests.Delivery.Shaping.CountingMx();
+        var config = new BrokerConfig { HostName = "client.test", MaxParallelDomains = 1 };
+        config.Routes["*"] = $"127.0.0.1:{mx.Port}";
+        config.Shaping.Rules.Add(new ModernMail.Delivery.Shaping.ShapingRule { Name = "partner", Domains = ["partner.test"], MaxConnections = 2 });
+        await using (var transport = new ModernMail.Delivery.SmtpTransport(config))
+        {
+            var envelope = new ModernMail.Delivery.Envelope(new MailAddress("s@sender.test"), [new MailAddress("r@partner.test")]);
+            var result = Assert.Single(await transport.DeliverAsync(envelope, new MemoryStream("Subject: x\r\n\r\nx\r\n"u8.ToArray()), Ct));
+            Assert.True(result.Delivered, result.Detail);
+
+            // The session waits in the pool: one open connection for the rule, nothing waiting; no per-domain or MX label.
+            telemetry.Observe();
+            Assert.Equal(1, telemetry.Last("modernmail.destination.connections", ("destination", "partner")));
+            Assert.Equal(0, telemetry.Last("modernmail.destination.waiting", ("destination", "partner")));
+            Assert.Equal(1, telemetry.Sum("modernmail.smtp.sessions", ("tls.protocol", "none"), ("provider", "other")));
+        }
+        Assert.Equal("default", DestinationGauge.LabelOf("default:mx1.a.test,mx2.a.test"));
+        Assert.Equal("google", DestinationGauge.LabelOf("google@192.0.2.10"));
+    }
+
     private static int ClosedPort()
     {
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
