@@ -15,7 +15,7 @@ namespace ModernMail.Benchmarks.Delivery;
 /// <summary>
 /// End-to-end delivery benchmark (console mode, not BenchmarkDotNet): N messages of ~100 KB (HTML + text + binary
 /// attachment) to 20 domains, all routed to a Postfix smtp-sink on loopback, with C concurrent senders reusing
-/// connections. Usage: e2e &lt;modernmail|modernmail-shaped|mailkit|mailkit-nodelay&gt; &lt;concurrency&gt; &lt;unsigned|dkim&gt; &lt;messages&gt; [sink host:port]
+/// connections. Usage: e2e &lt;modernmail|modernmail-shaped|modernmail-telemetry|mailkit|mailkit-nodelay&gt; &lt;concurrency&gt; &lt;unsigned|dkim&gt; &lt;messages&gt; [sink host:port]
 /// Run each configuration in its own process so peak memory is per configuration.
 /// </summary>
 internal static class DeliveryE2e
@@ -28,7 +28,7 @@ internal static class DeliveryE2e
     {
         if (args.Length < 4)
         {
-            Console.Error.WriteLine("usage: e2e <modernmail|modernmail-shaped|mailkit|mailkit-nodelay> <concurrency> <unsigned|dkim> <messages> [127.0.0.1:2626]");
+            Console.Error.WriteLine("usage: e2e <modernmail|modernmail-shaped|modernmail-telemetry|mailkit|mailkit-nodelay> <concurrency> <unsigned|dkim> <messages> [127.0.0.1:2626]");
             return 2;
         }
         string client = args[0];
@@ -64,10 +64,40 @@ internal static class DeliveryE2e
         {
             "modernmail" => RunModernMailAsync(concurrency, dkim, messages, sink, pem, attachment, shaped: false).GetAwaiter().GetResult(),
             "modernmail-shaped" => RunModernMailAsync(concurrency, dkim, messages, sink, pem, attachment, shaped: true).GetAwaiter().GetResult(),
+            "modernmail-telemetry" => RunWithTelemetry(() => RunModernMailAsync(concurrency, dkim, messages, sink, pem, attachment, shaped: false).GetAwaiter().GetResult()),
             "mailkit" => RunMailKitAsync(concurrency, dkim, messages, sink, pem, attachment, noDelay: false).GetAwaiter().GetResult(),
             "mailkit-nodelay" => RunMailKitAsync(concurrency, dkim, messages, sink, pem, attachment, noDelay: true).GetAwaiter().GetResult(),
             _ => throw new ArgumentException("unknown client " + client),
         };
+    }
+
+    /// <summary>Runs <paramref name="run"/> with every ModernMail instrument and span listened to, as an exporter would: each
+    /// measurement is added to a sum, every span is sampled with all its data and counted when it stops.</summary>
+    private static int RunWithTelemetry(Func<int> run)
+    {
+        long measurements = 0;
+        long spans = 0;
+        using var meters = new System.Diagnostics.Metrics.MeterListener();
+        meters.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "ModernMail")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref measurements, 1));
+        meters.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref measurements));
+        meters.Start();
+        using var activities = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "ModernMail",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = _ => Interlocked.Increment(ref spans),
+        };
+        ActivitySource.AddActivityListener(activities);
+        int delivered = run();
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"telemetry: {measurements} measurements, {spans} spans"));
+        return delivered;
     }
 
     private static MailMessage CreateMessage(int i, byte[] attachment)
