@@ -49,17 +49,18 @@ internal sealed class PostgreSqlClusterLimits : IClusterLimits, IAsyncDisposable
         """;
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly LazySchema _schema;
     private readonly string _owner;
     private readonly ILogger _logger;
     private readonly Dictionary<string, Stack<int>> _held = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _renewal;
-    private int _created;
 
     public PostgreSqlClusterLimits(string connectionString, string owner, ILogger logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         _dataSource = NpgsqlDataSource.Create(connectionString);
+        _schema = new LazySchema(_dataSource, Schema, SchemaLockKey);
         _owner = owner;
         _logger = logger;
         _renewal = Task.Run(RenewAsync);
@@ -212,23 +213,7 @@ internal sealed class PostgreSqlClusterLimits : IClusterLimits, IAsyncDisposable
         }
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        if (Volatile.Read(ref _created) == 0)
-        {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                using var create = new NpgsqlCommand(Schema, connection, transaction);
-                create.Parameters.AddWithValue("key", SchemaLockKey);
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            Volatile.Write(ref _created, 1);
-        }
-        return connection;
-    }
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => _schema.OpenAsync(cancellationToken);
 
     /// <summary>Stops renewing and gives back every slot this node holds.</summary>
     public async ValueTask DisposeAsync()

@@ -37,12 +37,13 @@ internal sealed class PostgreSqlTlsStore : IMtaStsPolicyStore, ITlsReportStore, 
         """;
 
     private readonly NpgsqlDataSource _dataSource;
-    private int _created;
+    private readonly LazySchema _schema;
 
     public PostgreSqlTlsStore(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         _dataSource = NpgsqlDataSource.Create(connectionString);
+        _schema = new LazySchema(_dataSource, Schema, SchemaLockKey);
     }
 
     public async Task<MtaStsPolicy?> LoadAsync(string domain, CancellationToken cancellationToken)
@@ -82,21 +83,5 @@ internal sealed class PostgreSqlTlsStore : IMtaStsPolicyStore, ITlsReportStore, 
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        if (Volatile.Read(ref _created) == 0)
-        {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                using var create = new NpgsqlCommand(Schema, connection, transaction);
-                create.Parameters.AddWithValue("key", SchemaLockKey);
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            Volatile.Write(ref _created, 1);
-        }
-        return connection;
-    }
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => _schema.OpenAsync(cancellationToken);
 }

@@ -37,17 +37,10 @@ public sealed class PostgreSqlShapingTests : IAsyncDisposable
         {
             Delivery = new { Shaping = new { Rules = new[] { new { Name = "x", Domains = new[] { "x.test" }, MaxConnections = 2, MaxMessagesPerConnection = 3 } } } },
         }), Ct);
-        var environment = new Dictionary<string, string> { ["MAILBROKER__STORE"] = "postgres:" + database.ConnectionString };
         var servers = new List<ServeProcess>();
         try
         {
-            for (int i = 0; i < 3; i++)
-            {
-                string data = Path.Combine(_directory, "node" + i);
-                Directory.CreateDirectory(data);
-                servers.Add(await ServeProcess.StartAsync(data, ["--config", config, "--concurrency", "4"], environment,
-                    port: ServeProcess.FreePort(28800 + (i * 30), 30), route: "*=127.0.0.1:" + mx.Port, hostName: $"node{i}.sender.test"));
-            }
+            await StartNodesAsync(servers, "node", config, database.ConnectionString, mx.Port, 28800);
             await using (var queue = new MailQueue(new PostgreSqlQueueStore(database.ConnectionString)))
             {
                 for (int i = 0; i < Count; i++)
@@ -91,20 +84,13 @@ public sealed class PostgreSqlShapingTests : IAsyncDisposable
         {
             Delivery = new { Shaping = new { MaxWait = "00:00:01", Rules = new[] { new { Name = "x", Domains = new[] { "x.test" }, MessagesPerMinute = limit } } } },
         }), Ct);
-        var environment = new Dictionary<string, string> { ["MAILBROKER__STORE"] = "postgres:" + database.ConnectionString };
         var servers = new List<ServeProcess>();
         await using var queue = new MailQueue(new PostgreSqlQueueStore(database.ConnectionString));
         var ids = new List<string>();
         List<QueuedRecipient> held = [];
         try
         {
-            for (int i = 0; i < 3; i++)
-            {
-                string data = Path.Combine(_directory, "rate" + i);
-                Directory.CreateDirectory(data);
-                servers.Add(await ServeProcess.StartAsync(data, ["--config", config, "--concurrency", "4"], environment,
-                    port: ServeProcess.FreePort(28900 + (i * 30), 30), route: "*=127.0.0.1:" + mx.Port, hostName: $"rate{i}.sender.test"));
-            }
+            await StartNodesAsync(servers, "rate", config, database.ConnectionString, mx.Port, 28900);
             for (int i = 0; i < count; i++)
             {
                 byte[] raw = Encoding.ASCII.GetBytes($"From: sender@sender.test\r\nTo: u{i}@x.test\r\nSubject: rate {i}\r\n\r\nmessage {i}\r\n");
@@ -148,5 +134,19 @@ public sealed class PostgreSqlShapingTests : IAsyncDisposable
             Assert.Equal(0, r.Attempts);
             Assert.Contains("message rate", r.LastReply, StringComparison.Ordinal);
         });
+    }
+
+    /// <summary>Three <c>mailbroker serve</c> processes on the database, each with its own data directory and HTTP port, all
+    /// routing to the counting MX, four deliveries at once each.</summary>
+    private async Task StartNodesAsync(List<ServeProcess> servers, string name, string config, string connectionString, int mxPort, int firstPort)
+    {
+        var environment = new Dictionary<string, string> { ["MAILBROKER__STORE"] = "postgres:" + connectionString };
+        for (int i = 0; i < 3; i++)
+        {
+            string data = Path.Combine(_directory, name + i);
+            Directory.CreateDirectory(data);
+            servers.Add(await ServeProcess.StartAsync(data, ["--config", config, "--concurrency", "4"], environment,
+                port: ServeProcess.FreePort(firstPort + (i * 30), 30), route: "*=127.0.0.1:" + mxPort, hostName: $"{name}{i}.sender.test"));
+        }
     }
 }
