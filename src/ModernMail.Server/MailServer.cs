@@ -17,6 +17,7 @@ using ModernMail.PostgreSql;
 using ModernMail.PostgreSql.Internal;
 using ModernMail.Queue;
 using ModernMail.Server.Bounces;
+using ModernMail.Server.Capture;
 using ModernMail.Server.Configuration;
 using ModernMail.Server.Events;
 using ModernMail.Server.Http;
@@ -116,13 +117,14 @@ public sealed class MailServer : IAsyncDisposable
         IReadOnlyList<IPEndPoint> inboundEndpoints = inboundListener ? ListenEndpoints.Parse([settings.Inbound.Listen], "Inbound:Listen", 25) : [];
 
         SmtpTransport transport;
+        IDnsLookup dns;
         PostgreSqlClusterLimits? gate = null;
         // MTA-STS policies and TLS-RPT counts persist with the queue, so a restart (or another node) keeps both.
         var tlsState = TlsStateStores.Open(settings);
         var tlsRecorder = new TlsReportRecorder(tlsState.Reports);
         try
         {
-            var dns = DnsClientLookup.FromConfiguration(broker, "Delivery:Dns");
+            dns = DnsClientLookup.FromConfiguration(broker, "Delivery:Dns");
             // Over PostgreSQL, connection limits hold for every node together.
             gate = TlsStateStores.PostgreSqlLocation(settings) is { } shared
                 ? new PostgreSqlClusterLimits(shared, $"{settings.HostName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}", loggerFactory.CreateLogger("ModernMail.Delivery"))
@@ -149,7 +151,11 @@ public sealed class MailServer : IAsyncDisposable
         {
             queues = await ConfiguredSubmission.OpenAsync(settings, options, dkim, secret, cancellationToken).ConfigureAwait(false);
             store = queues.WorkerQueue.Store;
-            var worker = new QueueWorker(queues.WorkerQueue, transport, loggerFactory.CreateLogger<QueueWorker>());
+            // Capture mode: the same worker, events and states, over a transport that sends nothing.
+            string captured = Path.Combine(settings.DataDirectory, "captured");
+            var worker = new QueueWorker(queues.WorkerQueue, settings.Delivery.Capture ? new CaptureTransport(captured, TimeProvider.System) : transport,
+                loggerFactory.CreateLogger<QueueWorker>());
+            var capture = settings.Delivery.Capture ? new CaptureView(captured, new DkimVerifier(new DnsDkimKeyResolver(dns)), settings.HostName) : null;
             WebApplication? app = null;
             SubmissionListener? smtp = null;
             if (endpoints.Count > 0 || !settings.Smtp.IsDisabled || inboundListener)
@@ -169,7 +175,7 @@ public sealed class MailServer : IAsyncDisposable
             }
             if (endpoints.Count > 0)
             {
-                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore!, worker, tlsState.Reports, tlsRecorder, unsubscribe, transport);
+                app = BuildApp(settings, endpoints, loggerFactory, queues, serverStore!, worker, tlsState.Reports, tlsRecorder, unsubscribe, transport, capture);
             }
             var hooks = new WebhookService(webhooks, store, loggerFactory, TimeProvider.System);
             SubmissionListener? inbound = null;
@@ -290,7 +296,7 @@ public sealed class MailServer : IAsyncDisposable
 
     private static WebApplication BuildApp(MailServerSettings settings, IReadOnlyList<IPEndPoint> endpoints, ILoggerFactory loggerFactory,
         SubmissionQueue queues, IServerStore serverStore, QueueWorker worker, ITlsReportStore tlsReports, TlsReportRecorder tlsRecorder, UnsubscribeLinks? unsubscribe,
-        SmtpTransport transport)
+        SmtpTransport transport, CaptureView? capture)
     {
         // Production always: the developer exception page (stack traces to clients) is never switched on by an environment variable.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production, Args = [] });
@@ -317,6 +323,10 @@ public sealed class MailServer : IAsyncDisposable
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(queues);
         builder.Services.AddSingleton(transport);
+        if (capture is not null)
+        {
+            builder.Services.AddSingleton(capture);
+        }
         builder.Services.AddSingleton(serverStore);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(tlsReports);
@@ -365,6 +375,10 @@ public sealed class MailServer : IAsyncDisposable
         EventEndpoints.Map(app);
         SuppressionEndpoints.Map(app);
         DestinationEndpoints.Map(app);
+        if (capture is not null)
+        {
+            CaptureEndpoints.Map(app);
+        }
         if (settings.Http.StatusPage)
         {
             StatusEndpoints.Map(app);

@@ -33,6 +33,7 @@ internal static class ServeCommand
         var retryMax = DurationOption.CreateOptional("--retry-max", "Longest delay between retries (default 4000s).");
         var lifetime = DurationOption.CreateOptional("--lifetime", "How long a message may stay queued before it expires (default 5d).");
         var grace = DurationOption.CreateOptional("--grace", "On SIGTERM/Ctrl+C, how long in-flight deliveries may finish before they are cancelled and released (default 20s).");
+        var capture = new Option<bool>("--capture") { Description = "Deliver nothing: accept, sign and record every message as in production and show it at /captured (development, staging)." };
         var noBounces = new Option<bool>("--no-bounces") { Description = "Do not send delivery status notifications for bounced or expired recipients." };
         var exitWhenIdle = new Option<bool>("--exit-when-idle") { Description = "Exit once nothing is pending or leased (batch runs and tests); runs no HTTP API or SMTP listener unless --http or --smtp is given." };
         var json = new Option<bool>("--json") { Description = "Print each recipient's new state as a JSON line." };
@@ -46,7 +47,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the sending server: the HTTP API (127.0.0.1:8025 by default), SMTP submission (127.0.0.1:2587, STARTTLS) and the delivery worker (retries with backoff, bounces, per-domain limits); stops gracefully on SIGTERM or Ctrl+C.")
         {
             http, smtp, store, concurrency, perDomain, hostName, dns, route, port, tls, lease, poll, retryFirst, retryMax, lifetime, grace, noBounces, exitWhenIdle, json, verbose,
-            logFormat,
+            logFormat, capture,
         };
         server.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
@@ -77,6 +78,7 @@ internal static class ServeCommand
             if (parse.GetValue(lifetime) is { } lt) { d.Lifetime = lt; }
             if (parse.GetValue(grace) is { } g) { d.Grace = g; }
             if (parse.GetValue(noBounces)) { d.Bounces = false; }
+            if (parse.GetValue(capture)) { d.Capture = true; }
             if (parse.GetValue(dns) is { Length: > 0 } servers) { d.Dns = [.. servers]; }
             if (parse.GetValue(route) is { Length: > 0 } routes) { d.Routes = [.. routes]; }
 

@@ -58,6 +58,10 @@ public sealed class DeliverySettings
     /// <summary>On shutdown, how long in-flight deliveries may finish before they are cancelled and released.</summary>
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Capture mode for development and staging: every door works as in production (keys, validation, DKIM signing,
+    /// events), but the worker sends nothing; messages are recorded as delivered ("captured") and shown at /captured.</summary>
+    public bool Capture { get; set; }
+
     /// <summary>Traffic shaping per destination (rules, shipped provider defaults, back-off); see <see cref="ModernMail.Delivery.Shaping.TrafficShaping"/>.</summary>
     public ModernMail.Delivery.Shaping.TrafficShaping Shaping { get; set; } = new();
 }

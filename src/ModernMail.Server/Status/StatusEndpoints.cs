@@ -85,6 +85,7 @@ internal static class StatusEndpoints
             type, message, search, search is null ? null : await reader.SearchAsync(search, ct).ConfigureAwait(false))
         {
             Shaping = transport.Destinations,
+            Capture = context.RequestServices.GetService(typeof(Capture.CaptureView)) is not null,
         };
         await Html(context, 200, StatusPage.Render(model)).ConfigureAwait(false);
     }
@@ -126,7 +127,7 @@ internal static class StatusEndpoints
         return Results.Bytes(buffer.ToArray(), "application/json");
     }
 
-    private static async Task Html(HttpContext context, int status, string html)
+    internal static async Task Html(HttpContext context, int status, string html)
     {
         byte[] body = Encoding.UTF8.GetBytes(html);
         context.Response.StatusCode = status;
@@ -142,7 +143,7 @@ internal static class StatusEndpoints
     }
 
     /// <summary>The headers every status response carries: the CSP, no sniffing, no framing, no referrer, no caching of queue data.</summary>
-    private static void Secure(HttpContext context)
+    internal static void Secure(HttpContext context)
     {
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy = ContentSecurityPolicy;

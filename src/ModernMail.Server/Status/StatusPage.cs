@@ -21,6 +21,9 @@ internal static class StatusPage
     {
         /// <summary>The traffic-shaping destinations of this node, live (the same as GET /v1/destinations).</summary>
         public IReadOnlyList<Delivery.Shaping.DestinationStatus> Shaping { get; init; } = [];
+
+        /// <summary>Whether the server runs in capture mode (nothing is sent; the captured messages are at /captured).</summary>
+        public bool Capture { get; init; }
     }
 
     public static string Render(Model model)
@@ -31,7 +34,12 @@ internal static class StatusPage
             .Append("<link rel=\"stylesheet\" href=\"").Append(StatusEndpoints.CssPath).Append("\">")
             .Append("<script src=\"").Append(StatusEndpoints.ScriptPath).Append("\" defer></script></head><body>")
             .Append("<header><h1>mailbroker status</h1><p class=\"muted\">Read-only. Rendered ").Append(Time(model.Now))
-            .Append(" UTC; the queue depth refreshes every 30 s.</p></header>");
+            .Append(" UTC; the queue depth refreshes every 30 s.</p>");
+        if (model.Capture)
+        {
+            html.Append("<p id=\"capture\"><strong>Capture mode: nothing is sent.</strong> <a href=\"/captured\">Captured messages</a></p>");
+        }
+        html.Append("</header>");
         Depth(html, model);
         Outcomes(html, model.Outcomes);
         Destinations(html, model.Destinations);
