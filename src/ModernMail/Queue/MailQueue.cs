@@ -115,7 +115,12 @@ public sealed class MailQueue : IAsyncDisposable
             // The submission's span (or the caller's), so the delivery attempts join the trace of the submission.
             TraceParent = details.TraceParent ?? Activity.Current?.Id,
         };
-        var states = await _store.EnqueueAsync(entry, message, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<RecipientState> states;
+        using (var commit = MailTelemetry.Source.StartActivity("store.commit"))
+        {
+            commit?.SetTag("modernmail.message.id", id);
+            states = await _store.EnqueueAsync(entry, message, cancellationToken).ConfigureAwait(false);
+        }
         Enqueued?.Invoke();
         RecordEnqueued(envelope, details.Door, states);
         return new EnqueuedMessage(id, states);

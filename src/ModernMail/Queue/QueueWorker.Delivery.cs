@@ -165,6 +165,8 @@ public sealed partial class QueueWorker
         {
             try
             {
+                using var commit = MailTelemetry.Source.StartActivity("store.commit");
+                commit?.SetTag("modernmail.message.id", lease.Id);
                 await _queue.Store.CompleteAsync(lease, outcomes, bounce, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
                 return;
             }

@@ -64,6 +64,10 @@ public sealed class MailMetricsTests
         Assert.Equal("queue", submit.GetTagItem("modernmail.door"));
         var deliver = Assert.Single(telemetry.Spans, a => a.OperationName == "deliver");
         Assert.Equal(submit.TraceId, deliver.TraceId);
+        // The store commits: the enqueue under submit, the outcome under deliver.
+        var commits = telemetry.Spans.Where(a => a.OperationName == "store.commit").ToList();
+        Assert.Contains(commits, c => c.ParentSpanId == submit.SpanId);
+        Assert.Contains(commits, c => c.ParentSpanId == deliver.SpanId);
         Assert.Equal(submit.SpanId, deliver.ParentSpanId);
         Assert.Equal(id, deliver.GetTagItem("modernmail.message.id"));
         Assert.Equal(ActivityStatusCode.Error, deliver.Status);
@@ -113,6 +117,13 @@ public sealed class MailMetricsTests
         Assert.Equal(submit.SpanId, attempt.ParentSpanId);
         Assert.Equal(ActivityStatusCode.Error, submit.Status); // one recipient was not delivered
         Assert.Single(telemetry.Spans, a => a.OperationName == "sign");
+        // The steps inside: compose under submit; connect and the SMTP transaction under the attempt (no TLS offered here).
+        Assert.Equal(submit.SpanId, Assert.Single(telemetry.Spans, a => a.OperationName == "compose").ParentSpanId);
+        Assert.Equal(attempt.SpanId, Assert.Single(telemetry.Spans, a => a.OperationName == "connect").ParentSpanId);
+        var transaction = Assert.Single(telemetry.Spans, a => a.OperationName == "smtp.transaction");
+        Assert.Equal(attempt.SpanId, transaction.ParentSpanId);
+        Assert.Equal(ActivityKind.Client, transaction.Kind);
+        Assert.DoesNotContain(telemetry.Spans, a => a.OperationName == "tls");
         var duration = Assert.Single(telemetry.Measurements("modernmail.delivery.attempt.duration"));
         Assert.Equal("delivered", duration.Tags["outcome"]);
         Assert.Equal("other", duration.Tags["provider"]);

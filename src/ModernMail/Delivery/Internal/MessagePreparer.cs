@@ -66,7 +66,11 @@ internal sealed class MessagePreparer : IDisposable
         var spool = new SpoolStream();
         try
         {
-            await MailMessageWriter.WriteAsync(message, spool, _writerOptions, cancellationToken).ConfigureAwait(false);
+            using (var compose = Diagnostics.MailTelemetry.Source.StartActivity("compose"))
+            {
+                await MailMessageWriter.WriteAsync(message, spool, _writerOptions, cancellationToken).ConfigureAwait(false);
+                compose?.SetTag("modernmail.message.size", spool.Length);
+            }
             spool.Position = 0;
             byte[] signatures = await SignAsync(spool, cancellationToken).ConfigureAwait(false);
             spool.Position = 0;

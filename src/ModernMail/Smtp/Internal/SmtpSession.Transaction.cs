@@ -17,6 +17,8 @@ internal sealed partial class SmtpSession
     public async Task SendAsync(MailTransaction transaction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
+        using var activity = Diagnostics.MailTelemetry.Source.StartActivity("smtp.transaction", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("server.address", MxHost);
         if (State != SmtpSessionState.Ready)
         {
             throw new InvalidOperationException($"The session to {Peer} is {State}, not ready for a transaction.");

@@ -104,6 +104,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     public static async Task<SmtpSession> ConnectAsync(string mxHost, IPEndPoint endPoint, SmtpTimeouts timeouts, TimeProvider time, ILogger logger, CancellationToken cancellationToken,
         IPAddress? localAddress = null)
     {
+        using var activity = Diagnostics.MailTelemetry.Source.StartActivity("connect", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("server.address", mxHost);
+        activity?.SetTag("network.peer.address", endPoint.Address.ToString());
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         string peer = $"{mxHost} [{endPoint}]";
         SmtpLog.Connecting(logger, peer);
@@ -188,6 +191,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the command and the handshake.</param>
     public async Task StartTlsAsync(CertificateCheck check, CancellationToken cancellationToken)
     {
+        using var activity = Diagnostics.MailTelemetry.Source.StartActivity("tls", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("server.address", MxHost);
         var reply = await CommandAsync("STARTTLS", "STARTTLS", null, _timeouts.Command, PositiveClass.Completion, cancellationToken).ConfigureAwait(false);
         if (reply.Code != 220)
         {
