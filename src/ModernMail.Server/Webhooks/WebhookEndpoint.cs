@@ -27,6 +27,17 @@ internal sealed class WebhookEndpoint(WebhookSettings settings, IQueueStore stor
     // The URL without its query: a token there is a credential and stays out of the log.
     private readonly string _logUrl = new Uri(settings.Url).GetLeftPart(UriPartial.Path);
     private DateTimeOffset _leaseUntil;
+    private volatile Position? _position;
+
+    /// <summary>Where this node is in the outbox while it holds the endpoint: the last event passed (null before the first), and
+    /// the subscription's start (older events are never sent); null while another node holds it.</summary>
+    internal sealed record Position(string? Cursor, DateTimeOffset Since);
+
+    /// <summary>See <see cref="Position"/>.</summary>
+    internal Position? Current => _position;
+
+    /// <summary>The endpoint's URL without its query (which may hold a token), for labels and logs.</summary>
+    internal string Label => _logUrl;
 
     /// <summary>The subscription's name in the store.</summary>
     public string Name { get; } = "webhook:" + new Uri(settings.Url).AbsoluteUri;
@@ -46,7 +57,14 @@ internal sealed class WebhookEndpoint(WebhookSettings settings, IQueueStore stor
                 }
                 _leaseUntil = time.GetUtcNow() + Lease;
                 ServerLog.WebhookClaimed(logger, _logUrl);
-                await DeliverWhileHeldAsync(subscription, stopping).ConfigureAwait(false);
+                try
+                {
+                    await DeliverWhileHeldAsync(subscription, stopping).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _position = null;
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -73,6 +91,7 @@ internal sealed class WebhookEndpoint(WebhookSettings settings, IQueueStore stor
     private async Task DeliverWhileHeldAsync(EventSubscription subscription, CancellationToken stopping)
     {
         string? cursor = subscription.Cursor;
+        _position = new Position(cursor, subscription.CreatedAt);
         while (true)
         {
             var events = await store.ReadEventsAsync(new EventQuery { After = cursor, Limit = BatchSize }, stopping).ConfigureAwait(false);
@@ -94,6 +113,7 @@ internal sealed class WebhookEndpoint(WebhookSettings settings, IQueueStore stor
                     return;
                 }
                 cursor = e.Cursor;
+                _position = new Position(cursor, subscription.CreatedAt);
             }
             if (!await SaveAsync(cursor, stopping).ConfigureAwait(false))
             {

@@ -9,6 +9,7 @@ namespace ModernMail.Server.Webhooks;
 internal sealed class WebhookService : IAsyncDisposable
 {
     private readonly List<WebhookEndpoint> _endpoints;
+    private readonly WebhookOutboxGauge _outbox;
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stopping = new();
     private List<Task> _running = [];
@@ -32,6 +33,7 @@ internal sealed class WebhookService : IAsyncDisposable
         string owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         var logger = loggers.CreateLogger<WebhookService>();
         _endpoints = webhooks.Select(w => new WebhookEndpoint(w, store, _http, logger, time, owner)).ToList();
+        _outbox = new WebhookOutboxGauge(_endpoints, store, time);
     }
 
     public void Start()
@@ -52,6 +54,7 @@ internal sealed class WebhookService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        _outbox.Dispose();
         _http.Dispose();
         _stopping.Dispose();
     }

@@ -95,6 +95,33 @@ public sealed class ServerWebhookTests : IAsyncLifetime
         Assert.DoesNotContain("not-logged", server.Stderr + restarted.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheOutboxGauge_CountsEventsAReceiverHasNotTaken_AndEmptiesWhenItDoes()
+    {
+        _receiver.Answer = 503;
+        await using var server = await StartServerAsync();
+        using var client = server.Client(await server.CreateKeyAsync("hooks", TestWorld.SenderDomain));
+        string id = await SendAsync(client, TestWorld.Unique("outbox"));
+        (await ApiAssertions.WaitForStateAsync(client, id, "delivered")).Dispose();
+        using var scraper = server.Client(); // /metrics is open on loopback
+
+        // queued and delivered are both waiting behind the refused first one.
+        await WaitUntilAsync(() => Outbox(scraper) >= 2);
+        _receiver.Answer = 200;
+        await WaitUntilAsync(() => Outbox(scraper) == 0);
+        Assert.Contains(_receiver.All, r => r.Answered == 200 && Id(r) == id);
+    }
+
+    /// <summary>modernmail_webhook_outbox for the receiver's endpoint (label: its URL without the query), -1 when not reported.</summary>
+    private long Outbox(HttpClient scraper)
+    {
+        string text = scraper.GetStringAsync("/metrics", Ct).GetAwaiter().GetResult();
+        string url = _receiver.Url;
+        string label = url[..url.IndexOf('?', StringComparison.Ordinal)];
+        var match = System.Text.RegularExpressions.Regex.Match(text, "(?m)^modernmail_webhook_outbox\\{[^}]*endpoint=\"" + System.Text.RegularExpressions.Regex.Escape(label) + "\"[^}]*\\} (\\d+)");
+        return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
+    }
+
     private async Task<ServeProcess> StartServerAsync(int port = 0)
     {
         string config = Path.Combine(_directory, "mailbroker.json");
