@@ -56,6 +56,7 @@ public sealed class MailServer : IAsyncDisposable
     private readonly WebhookService _webhooks;
     private SubmissionListener? _inbound;
     private PostgreSqlClusterLimits? _gate;
+    private IDisposable? _otlpAlone;
 
     private MailServer(MailServerSettings settings, SubmissionQueue queues, IServerStore? serverStore, SmtpTransport transport, TlsStateStores tlsState,
         QueueWorker worker, WebApplication? app, SubmissionListener? smtp, WebhookService webhooks)
@@ -199,7 +200,7 @@ public sealed class MailServer : IAsyncDisposable
                     Bounces = receiver,
                 };
             }
-            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app, smtp, hooks) { _inbound = inbound, _gate = gate };
+            return new MailServer(settings, queues, serverStore, transport, tlsState, worker, app, smtp, hooks) { _inbound = inbound, _gate = gate, _otlpAlone = app is null ? MetricsEndpoint.StartOtlpAlone(settings.Telemetry) : null };
         }
         catch
         {
@@ -287,6 +288,7 @@ public sealed class MailServer : IAsyncDisposable
             await _serverStore.DisposeAsync().ConfigureAwait(false);
         }
         await _transport.DisposeAsync().ConfigureAwait(false);
+        _otlpAlone?.Dispose();
         if (_gate is not null)
         {
             await _gate.DisposeAsync().ConfigureAwait(false);

@@ -51,6 +51,33 @@ internal static class MetricsEndpoint
         }
     }
 
+    /// <summary>The OTLP export without an HTTP API (<c>--http none</c>: no host to hang it on): its own meter and tracer
+    /// providers, disposed with the server; null when no endpoint is configured.</summary>
+    /// <exception cref="ServerConfigurationException">The OTLP endpoint or protocol is invalid.</exception>
+    public static IDisposable? StartOtlpAlone(TelemetrySettings telemetry)
+    {
+        if (OtlpTarget(telemetry) is not { } target)
+        {
+            return null;
+        }
+        var resource = ResourceBuilder.CreateDefault().AddService("mailbroker", serviceVersion: MailTelemetry.Meter.Version);
+        var meters = OpenTelemetry.Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(MailTelemetry.Name)
+            .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (Signal(target, "v1/metrics"), target.Protocol)).Build();
+        var tracer = OpenTelemetry.Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(MailTelemetry.Name)
+            .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (Signal(target, "v1/traces"), target.Protocol)).Build();
+        return new Providers(meters, tracer);
+    }
+
+    private sealed class Providers(MeterProvider meters, TracerProvider tracer) : IDisposable
+    {
+        public void Dispose()
+        {
+            // Dispose flushes what is still batched.
+            tracer.Dispose();
+            meters.Dispose();
+        }
+    }
+
     private static (Uri Endpoint, OtlpExportProtocol Protocol)? OtlpTarget(TelemetrySettings telemetry)
     {
         if (string.IsNullOrWhiteSpace(telemetry.OtlpEndpoint))

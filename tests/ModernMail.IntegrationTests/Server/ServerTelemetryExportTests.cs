@@ -93,6 +93,28 @@ public sealed class ServerTelemetryExportTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task AWorkerOnlyServer_ExportsOverOtlpToo_AndFlushesWhenItExits()
+    {
+        string data = Path.Combine(_directory, "worker");
+        string config = Path.Combine(_directory, "worker.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            Telemetry = new { OtlpEndpoint = $"http://127.0.0.1:{_collectorPort}", OtlpProtocol = "http/protobuf" },
+        }), Ct);
+        var added = await Cli.CliProcess.RunAsync("queue", "add", "--store", "sqlite:" + data, "--from", "ops@sender.test", "--to", TestWorld.Unique("otlp-worker"),
+            "--subject", "worker", "--text", "x");
+        Assert.True(added.ExitCode == 0, added.Stderr);
+
+        // No HTTP API and no SMTP listener: the worker alone, until the queue is empty.
+        var served = await Cli.CliProcess.RunAsync("serve", "--config", config, "--data", data, "--http", "none", "--smtp", "none", "--exit-when-idle",
+            "--route", "*=127.0.0.1:2525", "--hostname", "mx.sender.test");
+        Assert.True(served.ExitCode == 0, served.Stderr);
+
+        Assert.True(Has("/v1/traces", "deliver"), string.Join(", ", _received.Select(r => r.Path)));
+        Assert.True(Has("/v1/metrics", "modernmail.recipients"), string.Join(", ", _received.Select(r => r.Path)));
+    }
+
     private bool Has(string path, string text)
     {
         byte[] needle = Encoding.UTF8.GetBytes(text);
