@@ -14,39 +14,34 @@ public sealed partial class ServerBounceListenerTests : IAsyncLifetime
 {
     private const string BounceDomain = "bounces.sender.test";
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "mm-inbound-" + Guid.NewGuid().ToString("N"));
     private readonly int _inboundPort = ServeProcess.FreePort(29400, 100);
-    private ServeProcess _server = null!; // Set in InitializeAsync.
+    private ConfiguredServer _world = null!; // Set in InitializeAsync.
     private string _secret = "";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    private ServeProcess Server => _world.Server;
+
+    private string DataDirectory => _world.Directory;
+
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(_directory);
-        string config = Path.Combine(_directory, "mailbroker.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        _world = await ConfiguredServer.StartAsync("inbound", new
         {
             Dkim = new[] { new { Domain = TestWorld.SenderDomain, Selector = TestWorld.RsaSelector, KeyFile = TestWorld.RsaKeyPath } },
             Inbound = new { Domain = BounceDomain, Listen = $"127.0.0.1:{_inboundPort}" },
-        }), Ct);
-        _server = await ServeProcess.StartAsync(_directory, ["--config", config], smtpPort: ServeProcess.FreePort(29500, 100));
-        _secret = await _server.CreateKeyAsync("tests", TestWorld.SenderDomain);
+        }, smtpPort: ServeProcess.FreePort(29500, 100), cancellationToken: Ct);
+        _secret = await Server.CreateKeyAsync("tests", TestWorld.SenderDomain);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
-    }
+    public ValueTask DisposeAsync() => _world.DisposeAsync();
 
     [Fact]
     public async Task ADsnAndAnArfReport_ToTheVerpAddresses_BecomeBouncedAndComplainedEventsWithSuppressions()
     {
         string alice = TestWorld.Unique("verp-a");
         string bob = TestWorld.Unique("verp-b");
-        using var client = _server.Client(_secret);
+        using var client = Server.Client(_secret);
         using var response = await client.PostAsJsonAsync("/v1/messages", new { from = "news@sender.test", to = new[] { alice, bob }, subject = "VERP", text = "hi" }, Ct);
         string text = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);
@@ -97,9 +92,9 @@ public sealed partial class ServerBounceListenerTests : IAsyncLifetime
     public async Task TheListener_IsNoRelay_RefusesForgedAndUnknownTokens_AndOffersNoAuth()
     {
         string carol = TestWorld.Unique("verp-c");
-        using var client = _server.Client(_secret);
+        using var client = Server.Client(_secret);
         // Over SMTP submission too, each copy gets its VERP sender.
-        using (var smtp = await SmtpClients.ConnectMailKitAsync(_server.SmtpPort, Ct))
+        using (var smtp = await SmtpClients.ConnectMailKitAsync(Server.SmtpPort, Ct))
         {
             await smtp.AuthenticateAsync("tests", _secret, Ct);
             await smtp.SendAsync(SmtpClients.Message("news@sender.test", carol, "over SMTP"), Ct);
@@ -140,7 +135,7 @@ public sealed partial class ServerBounceListenerTests : IAsyncLifetime
     /// <summary>Sends <paramref name="message"/> to the bounce listener with smtplib; returns the reply code to the final dot.</summary>
     private async Task<string> SendReportAsync(string verpAddress, string message, string sender = "")
     {
-        string file = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".eml");
+        string file = Path.Combine(DataDirectory, Guid.NewGuid().ToString("N") + ".eml");
         await File.WriteAllTextAsync(file, message, Ct);
         var (exitCode, stdout, stderr) = await SmtpClients.RunPythonAsync("""
             s = connect()

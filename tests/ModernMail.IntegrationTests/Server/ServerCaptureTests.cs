@@ -11,35 +11,25 @@ namespace ModernMail.IntegrationTests.Server;
 /// attachment and the SMTP it would have sent; the HTML part is served sandboxed.</summary>
 public sealed class ServerCaptureTests : IAsyncLifetime
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "mm-capture-" + Guid.NewGuid().ToString("N"));
-    private ServeProcess _server = null!; // Set in InitializeAsync.
+    private ConfiguredServer _world = null!; // Set in InitializeAsync.
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
-    {
-        Directory.CreateDirectory(_directory);
-        string config = Path.Combine(_directory, "mailbroker.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
-        {
-            Dkim = new[] { new { Domain = TestWorld.SenderDomain, Selector = TestWorld.RsaSelector, KeyFile = TestWorld.RsaKeyPath } },
-        }), Ct);
-        // The world's DNS publishes sender.test's key, so the verdict is what a receiver would find.
-        _server = await ServeProcess.StartAsync(_directory, ["--config", config, "--capture", "--dns", "127.0.0.1:5300"]);
-    }
+    private ServeProcess Server => _world.Server;
 
-    public async ValueTask DisposeAsync()
+    // The world's DNS publishes sender.test's key, so the verdict is what a receiver would find.
+    public async ValueTask InitializeAsync() => _world = await ConfiguredServer.StartAsync("capture", new
     {
-        await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
-    }
+        Dkim = new[] { new { Domain = TestWorld.SenderDomain, Selector = TestWorld.RsaSelector, KeyFile = TestWorld.RsaKeyPath } },
+    }, ["--capture", "--dns", "127.0.0.1:5300"], cancellationToken: Ct);
+
+    public ValueTask DisposeAsync() => _world.DisposeAsync();
 
     [Fact]
     public async Task ACapturedMessage_IsSignedAndRecorded_NeverSent_AndShownWithItsPartsAndVerdict()
     {
-        string secret = await _server.CreateKeyAsync("dev", TestWorld.SenderDomain);
-        using var client = _server.Client(secret);
+        string secret = await Server.CreateKeyAsync("dev", TestWorld.SenderDomain);
+        using var client = Server.Client(secret);
         string rcpt = TestWorld.Unique("capture");
         using var response = await client.PostAsJsonAsync("/v1/messages", new
         {
@@ -62,7 +52,7 @@ public sealed class ServerCaptureTests : IAsyncLifetime
         }
         Assert.StartsWith("(nothing about", TestWorld.PostfixLogFor(rcpt), StringComparison.Ordinal);
 
-        using var anonymous = _server.Client(); // loopback: the status page's rule
+        using var anonymous = Server.Client(); // loopback: the status page's rule
         Assert.Contains("<a href=\"/captured\">Captured messages</a>", await anonymous.GetStringAsync("/", Ct), StringComparison.Ordinal);
         string list = await anonymous.GetStringAsync("/captured", Ct);
         Assert.Contains(rcpt, list, StringComparison.Ordinal);
@@ -76,7 +66,7 @@ public sealed class ServerCaptureTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
             Assert.Contains("frame-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
         }
-        var document = await HeadlessChromium.LoadAsync(new Uri(_server.BaseAddress, $"/captured/{captured}"), Ct);
+        var document = await HeadlessChromium.LoadAsync(new Uri(Server.BaseAddress, $"/captured/{captured}"), Ct);
         Assert.Equal("pass", document.QuerySelector("#dkim li")?.ClassName);
         Assert.Contains("d=sender.test", document.QuerySelector("#dkim li")?.TextContent, StringComparison.Ordinal);
         Assert.Equal("Thanks for your order.", document.QuerySelector("#text")?.TextContent.Trim());
@@ -93,7 +83,7 @@ public sealed class ServerCaptureTests : IAsyncLifetime
         Assert.Contains("<b>order</b>", await part.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
         Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots"));
-        await HeadlessChromium.ScreenshotAsync(new Uri(_server.BaseAddress, $"/captured/{captured}"), Path.Combine(AppContext.BaseDirectory, "screenshots", "captured-message.png"), Ct);
+        await HeadlessChromium.ScreenshotAsync(new Uri(Server.BaseAddress, $"/captured/{captured}"), Path.Combine(AppContext.BaseDirectory, "screenshots", "captured-message.png"), Ct);
 
         // A key limited to domains, or a stranger beyond loopback, gets nothing; an unknown id is 404.
         using var missing = await anonymous.GetAsync("/captured/00000000000000000000000000000000", Ct);

@@ -11,40 +11,30 @@ namespace ModernMail.IntegrationTests.Server;
 /// ShapedDeliveryTests).</summary>
 public sealed class ServerShapingTests : IAsyncLifetime
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "mm-shaping-" + Guid.NewGuid().ToString("N"));
-    private ServeProcess _server = null!; // Set in InitializeAsync.
+    private ConfiguredServer _world = null!; // Set in InitializeAsync.
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
-    {
-        Directory.CreateDirectory(_directory);
-        string config = Path.Combine(_directory, "mailbroker.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
-        {
-            Delivery = new
-            {
-                Shaping = new
-                {
-                    Rules = new[] { new { Name = "world-a", Domains = new[] { TestWorld.DomainA }, MaxConnections = 1, MaxMessagesPerConnection = 2, Source = "test" } },
-                },
-            },
-        }), Ct);
-        _server = await ServeProcess.StartAsync(_directory, ["--config", config]);
-    }
+    private ServeProcess Server => _world.Server;
 
-    public async ValueTask DisposeAsync()
+    public async ValueTask InitializeAsync() => _world = await ConfiguredServer.StartAsync("shaping", new
     {
-        await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
-    }
+        Delivery = new
+        {
+            Shaping = new
+            {
+                Rules = new[] { new { Name = "world-a", Domains = new[] { TestWorld.DomainA }, MaxConnections = 1, MaxMessagesPerConnection = 2, Source = "test" } },
+            },
+        },
+    }, cancellationToken: Ct);
+
+    public ValueTask DisposeAsync() => _world.DisposeAsync();
 
     [Fact]
     public async Task ARuleFromTheConfiguration_ShapesDelivery_AndDestinationsShowIt()
     {
-        string secret = await _server.CreateKeyAsync("ops");
-        using var client = _server.Client(secret);
+        string secret = await Server.CreateKeyAsync("ops");
+        using var client = Server.Client(secret);
         var rcpts = Enumerable.Range(0, 5).Select(i => TestWorld.Unique($"shape{i}")).ToList();
         var ids = new List<string>();
         foreach (string rcpt in rcpts)
@@ -74,15 +64,15 @@ public sealed class ServerShapingTests : IAsyncLifetime
         Assert.Contains(TestWorld.DomainA, destination.GetProperty("domains").EnumerateArray().Select(d => d.GetString()));
 
         // The operator's command asks the running server (live state is in its memory).
-        var cli = await Cli.CliProcess.RunAsync("queue", "destinations", "--url", _server.BaseAddress.ToString(), "--key", secret);
+        var cli = await Cli.CliProcess.RunAsync("queue", "destinations", "--url", Server.BaseAddress.ToString(), "--key", secret);
         Assert.True(cli.ExitCode == 0, cli.Stderr);
         Assert.Matches(@"(?m)^world-a  [01]/1  0  0  full  -  5  0  -$", cli.Stdout);
-        var refused = await Cli.CliProcess.RunAsync("queue", "destinations", "--url", _server.BaseAddress.ToString(), "--key", "wrong");
+        var refused = await Cli.CliProcess.RunAsync("queue", "destinations", "--url", Server.BaseAddress.ToString(), "--key", "wrong");
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("401", refused.Stderr, StringComparison.Ordinal);
 
         // The status page (loopback: no key) shows the same destination live.
-        using (var anonymous = _server.Client())
+        using (var anonymous = Server.Client())
         {
             string page = await anonymous.GetStringAsync("/", Ct);
             Assert.Contains("<tr data-destination=\"world-a\">", page, StringComparison.Ordinal);
@@ -90,8 +80,8 @@ public sealed class ServerShapingTests : IAsyncLifetime
         }
 
         // Destinations span every sender: a key limited to one domain may not list them.
-        string limited = await _server.CreateKeyAsync("tenant", TestWorld.SenderDomain);
-        using var tenant = _server.Client(limited);
+        string limited = await Server.CreateKeyAsync("tenant", TestWorld.SenderDomain);
+        using var tenant = Server.Client(limited);
         await ApiAssertions.AssertProblemAsync(await tenant.GetAsync("/v1/destinations", Ct), 403, null);
     }
 }
