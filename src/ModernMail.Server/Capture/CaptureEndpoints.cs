@@ -109,7 +109,7 @@ internal static class CaptureEndpoints
         {
             return;
         }
-        if (await view.ReadAsync(id, context.RequestAborted).ConfigureAwait(false) is not { Html: { } part })
+        if (await view.ReadHtmlAsync(id, context.RequestAborted).ConfigureAwait(false) is not { } part)
         {
             context.Response.StatusCode = 404;
             return;

@@ -61,6 +61,17 @@ internal sealed class CaptureView(string directory, DkimVerifier verifier, strin
             Transcript(message, bytes.Length));
     }
 
+    /// <summary>The HTML part of captured message <paramref name="id"/> alone (for its frame: no DKIM lookup); null when it has none.</summary>
+    public async Task<string?> ReadHtmlAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await EntryAsync(id, cancellationToken).ConfigureAwait(false) is not { } message || message.Size > MaxShownSize)
+        {
+            return null;
+        }
+        using var mime = await MimeMessage.LoadAsync(Path.Combine(directory, id + ".eml"), cancellationToken).ConfigureAwait(false);
+        return mime.HtmlBody;
+    }
+
     /// <summary>The list entry of <paramref name="id"/>; null for an id this folder does not hold (or one that is not ours).</summary>
     private async Task<Entry?> EntryAsync(string id, CancellationToken cancellationToken)
     {

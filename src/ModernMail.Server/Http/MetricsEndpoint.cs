@@ -31,23 +31,19 @@ internal static class MetricsEndpoint
     /// <exception cref="ServerConfigurationException">The OTLP endpoint or protocol is invalid.</exception>
     public static void AddMetrics(IServiceCollection services, TelemetrySettings telemetry)
     {
-        var otlp = OtlpTarget(telemetry);
+        var otlp = OtlpTarget.Of(telemetry);
         var builder = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("mailbroker", serviceVersion: MailTelemetry.Meter.Version))
+            .ConfigureResource(resource => Service(resource))
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(MailTelemetry.Name).AddPrometheusExporter();
-                if (otlp is { } target)
-                {
-                    metrics.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (Signal(target, "v1/metrics"), target.Protocol));
-                }
+                otlp?.AddTo(metrics);
             });
-        if (otlp is { } traces)
+        if (otlp is not null)
         {
             // ASP.NET Core's own request activity too: it is the parent of the submit span, and an unsampled parent would drop
             // the whole trace (the default sampler follows the parent).
-            builder.WithTracing(tracing => tracing.AddSource(MailTelemetry.Name, "Microsoft.AspNetCore")
-                .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (Signal(traces, "v1/traces"), traces.Protocol)));
+            builder.WithTracing(tracing => otlp.AddTo(tracing.AddSource(MailTelemetry.Name, "Microsoft.AspNetCore")));
         }
     }
 
@@ -56,15 +52,13 @@ internal static class MetricsEndpoint
     /// <exception cref="ServerConfigurationException">The OTLP endpoint or protocol is invalid.</exception>
     public static IDisposable? StartOtlpAlone(TelemetrySettings telemetry)
     {
-        if (OtlpTarget(telemetry) is not { } target)
+        if (OtlpTarget.Of(telemetry) is not { } otlp)
         {
             return null;
         }
-        var resource = ResourceBuilder.CreateDefault().AddService("mailbroker", serviceVersion: MailTelemetry.Meter.Version);
-        var meters = OpenTelemetry.Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(MailTelemetry.Name)
-            .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (Signal(target, "v1/metrics"), target.Protocol)).Build();
-        var tracer = OpenTelemetry.Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(MailTelemetry.Name)
-            .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (Signal(target, "v1/traces"), target.Protocol)).Build();
+        var resource = Service(ResourceBuilder.CreateDefault());
+        var meters = otlp.AddTo(OpenTelemetry.Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(MailTelemetry.Name)).Build();
+        var tracer = otlp.AddTo(OpenTelemetry.Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(MailTelemetry.Name)).Build();
         return new Providers(meters, tracer);
     }
 
@@ -78,31 +72,42 @@ internal static class MetricsEndpoint
         }
     }
 
-    private static (Uri Endpoint, OtlpExportProtocol Protocol)? OtlpTarget(TelemetrySettings telemetry)
-    {
-        if (string.IsNullOrWhiteSpace(telemetry.OtlpEndpoint))
-        {
-            return null;
-        }
-        if (!Uri.TryCreate(telemetry.OtlpEndpoint, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new ServerConfigurationException($"Telemetry:OtlpEndpoint: \"{telemetry.OtlpEndpoint}\" is not an http(s) URL.");
-        }
-        var protocol = telemetry.OtlpProtocol.Trim().ToLowerInvariant() switch
-        {
-            "grpc" => OtlpExportProtocol.Grpc,
-            "http/protobuf" or "http" => OtlpExportProtocol.HttpProtobuf,
-            _ => throw new ServerConfigurationException($"Telemetry:OtlpProtocol: \"{telemetry.OtlpProtocol}\" is not grpc or http/protobuf."),
-        };
-        return (endpoint, protocol);
-    }
+    private static ResourceBuilder Service(ResourceBuilder resource) => resource.AddService("mailbroker", serviceVersion: MailTelemetry.Meter.Version);
 
-    /// <summary>Over HTTP the exporter posts to exactly the URL it is given: a bare collector address gets the signal's standard
-    /// path (/v1/metrics, /v1/traces); gRPC takes the address as is.</summary>
-    private static Uri Signal((Uri Endpoint, OtlpExportProtocol Protocol) target, string path) =>
-        target.Protocol == OtlpExportProtocol.HttpProtobuf && target.Endpoint.AbsolutePath is "/" or ""
-            ? new Uri(target.Endpoint, path)
-            : target.Endpoint;
+    /// <summary>The collector the OTLP exporters post to.</summary>
+    private sealed record OtlpTarget(Uri Endpoint, OtlpExportProtocol Protocol)
+    {
+        /// <exception cref="ServerConfigurationException">The endpoint or protocol is invalid.</exception>
+        public static OtlpTarget? Of(TelemetrySettings telemetry)
+        {
+            if (string.IsNullOrWhiteSpace(telemetry.OtlpEndpoint))
+            {
+                return null;
+            }
+            if (!Uri.TryCreate(telemetry.OtlpEndpoint, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new ServerConfigurationException($"Telemetry:OtlpEndpoint: \"{telemetry.OtlpEndpoint}\" is not an http(s) URL.");
+            }
+            var protocol = telemetry.OtlpProtocol.Trim().ToLowerInvariant() switch
+            {
+                "grpc" => OtlpExportProtocol.Grpc,
+                "http/protobuf" or "http" => OtlpExportProtocol.HttpProtobuf,
+                _ => throw new ServerConfigurationException($"Telemetry:OtlpProtocol: \"{telemetry.OtlpProtocol}\" is not grpc or http/protobuf."),
+            };
+            return new OtlpTarget(endpoint, protocol);
+        }
+
+        public MeterProviderBuilder AddTo(MeterProviderBuilder metrics) =>
+            metrics.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (Signal("v1/metrics"), Protocol));
+
+        public TracerProviderBuilder AddTo(TracerProviderBuilder tracing) =>
+            tracing.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (Signal("v1/traces"), Protocol));
+
+        /// <summary>Over HTTP the exporter posts to exactly the URL it is given: a bare collector address gets the signal's
+        /// standard path (/v1/metrics, /v1/traces); gRPC takes the address as is.</summary>
+        private Uri Signal(string path) =>
+            Protocol == OtlpExportProtocol.HttpProtobuf && Endpoint.AbsolutePath is "/" or "" ? new Uri(Endpoint, path) : Endpoint;
+    }
 
     public static void Map(IEndpointRouteBuilder routes)
     {

@@ -102,11 +102,12 @@ internal sealed partial class SubmissionSession
         if (Inbound is not null)
         {
             // DSNs come from the null sender <> (RFC 5321 §4.5.5); a feedback report from any address.
-            _sender = path.Length == 0 || !TryAddress(path, "MAIL FROM", "5.1.7", out MailAddress? reporter) ? null : reporter;
-            if (path.Length > 0 && _sender is null)
+            MailAddress? reporter = null;
+            if (path.Length > 0 && !TryAddress(path, "MAIL FROM", "5.1.7", out reporter))
             {
                 return;
             }
+            _sender = reporter;
             _state = SessionState.Mail;
             Reply("250 2.1.0 Sender OK");
             return;

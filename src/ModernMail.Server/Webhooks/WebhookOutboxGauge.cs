@@ -28,7 +28,6 @@ internal sealed class WebhookOutboxGauge : IDisposable
 
     public WebhookOutboxGauge(IReadOnlyList<WebhookEndpoint> endpoints, IQueueStore store, TimeProvider time)
     {
-        _ = s_instrument; // created with the class, before the first registration
         _endpoints = endpoints;
         _store = store;
         _time = time;

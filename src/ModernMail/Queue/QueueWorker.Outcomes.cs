@@ -24,28 +24,33 @@ public sealed partial class QueueWorker
         {
             return new RecipientOutcome(recipient.Index, RecipientState.Bounced, attempts, null, detail);
         }
-        if (result.RetryAfter is { } after)
-        {
-            // Traffic shaping held it back untried: not an attempt, and due exactly when the destination has room again.
-            return now >= lease.ExpiresAt
-                ? new RecipientOutcome(recipient.Index, RecipientState.Expired, recipient.Attempts, null, detail)
-                : new RecipientOutcome(recipient.Index, RecipientState.Deferred, recipient.Attempts, after < lease.ExpiresAt ? after : lease.ExpiresAt, detail);
-        }
-        return Defer(lease, recipient.Index, attempts, now, detail);
+        // Traffic shaping held it back untried: not an attempt, and due exactly when the destination has room again.
+        return result.RetryAfter is { } after
+            ? Defer(lease, recipient.Index, recipient.Attempts, now, detail, after)
+            : Defer(lease, recipient.Index, attempts, now, detail);
     }
 
-    private RecipientOutcome Defer(QueueLease lease, int index, int attempts, DateTimeOffset now, string detail)
+    /// <summary>Deferred to <paramref name="notBefore"/> when given, else by the retry schedule; expired past the lifetime.</summary>
+    private RecipientOutcome Defer(QueueLease lease, int index, int attempts, DateTimeOffset now, string detail, DateTimeOffset? notBefore = null)
     {
         if (now >= lease.ExpiresAt)
         {
             return new RecipientOutcome(index, RecipientState.Expired, attempts, null, detail);
         }
-        TimeSpan delay;
-        lock (_randomLock)
+        DateTimeOffset next;
+        if (notBefore is { } due)
         {
-            delay = RetrySchedule.Delay(attempts, _options, _random);
+            next = due;
         }
-        var next = now + delay;
+        else
+        {
+            TimeSpan delay;
+            lock (_randomLock)
+            {
+                delay = RetrySchedule.Delay(attempts, _options, _random);
+            }
+            next = now + delay;
+        }
         // One last attempt exactly at the deadline rather than expiring a recipient that might have succeeded.
         return new RecipientOutcome(index, RecipientState.Deferred, attempts, next < lease.ExpiresAt ? next : lease.ExpiresAt, detail);
     }

@@ -85,7 +85,7 @@ public sealed class ServerCaptureTests : IAsyncLifetime
         Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots"));
         await HeadlessChromium.ScreenshotAsync(new Uri(Server.BaseAddress, $"/captured/{captured}"), Path.Combine(AppContext.BaseDirectory, "screenshots", "captured-message.png"), Ct);
 
-        // A key limited to domains, or a stranger beyond loopback, gets nothing; an unknown id is 404.
+        // An id that names no captured message is 404 (access itself is the status page's rule, tested there).
         using var missing = await anonymous.GetAsync("/captured/00000000000000000000000000000000", Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }

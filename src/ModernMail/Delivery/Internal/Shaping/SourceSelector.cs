@@ -9,10 +9,16 @@ internal sealed record Source(IPAddress Address, string HeloName, string Pool);
 /// <summary>Picks the source address of a message: the pool its sender domain names (else the "*" pool), its addresses in turn.</summary>
 internal sealed class SourceSelector
 {
-    private readonly List<(SourcePool Pool, Source[] Sources)> _pools;
+    // Each pool's sender domains, trimmed once; the "*" pool apart.
+    private readonly List<(string[] Domains, Source[] Sources)> _pools;
+    private readonly Source[]? _fallback;
     private int _next = -1;
 
-    private SourceSelector(List<(SourcePool, Source[])> pools) => _pools = pools;
+    private SourceSelector(List<(string[], Source[])> pools, Source[]? fallback)
+    {
+        _pools = pools;
+        _fallback = fallback;
+    }
 
     /// <summary>The selector for <paramref name="pools"/>; null when there are none (the system picks the address).</summary>
     /// <exception cref="ArgumentException">A pool or address is invalid (the message names it).</exception>
@@ -22,7 +28,8 @@ internal sealed class SourceSelector
         {
             return null;
         }
-        var parsed = new List<(SourcePool, Source[])>();
+        var parsed = new List<(string[], Source[])>();
+        Source[]? fallback = null;
         foreach (var pool in pools)
         {
             if (string.IsNullOrWhiteSpace(pool.Name) || pool.Addresses.Count == 0 || pool.SenderDomains.Count == 0)
@@ -41,9 +48,14 @@ internal sealed class SourceSelector
                 SmtpTransport.ValidateHostName(helo);
                 sources[i] = new Source(ip, helo, pool.Name);
             }
-            parsed.Add((pool, sources));
+            string[] domains = [.. pool.SenderDomains.Select(d => d.Trim().TrimEnd('.')).Where(d => d != "*")];
+            parsed.Add((domains, sources));
+            if (fallback is null && pool.SenderDomains.Contains("*"))
+            {
+                fallback = sources;
+            }
         }
-        return new SourceSelector(parsed);
+        return new SourceSelector(parsed, fallback);
     }
 
     /// <summary>The next source for mail from <paramref name="senderDomain"/>; null when no pool takes that sender.</summary>
@@ -51,16 +63,16 @@ internal sealed class SourceSelector
     {
         Source[]? sources = null;
         string domain = (senderDomain ?? "").TrimEnd('.');
-        foreach (var (pool, candidates) in _pools)
+        foreach (var (domains, candidates) in _pools)
         {
-            if (pool.SenderDomains.Any(d => domain.Length > 0 && (domain.Equals(d.Trim().TrimEnd('.'), StringComparison.OrdinalIgnoreCase)
-                || domain.EndsWith("." + d.Trim().TrimEnd('.'), StringComparison.OrdinalIgnoreCase))))
+            if (domain.Length > 0 && domains.Any(d => domain.Equals(d, StringComparison.OrdinalIgnoreCase)
+                || (domain.Length > d.Length && domain.EndsWith(d, StringComparison.OrdinalIgnoreCase) && domain[^(d.Length + 1)] == '.')))
             {
                 sources = candidates;
                 break;
             }
         }
-        sources ??= _pools.FirstOrDefault(p => p.Pool.SenderDomains.Contains("*")).Sources;
+        sources ??= _fallback;
         if (sources is null)
         {
             return null;
